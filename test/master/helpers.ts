@@ -220,10 +220,10 @@ export async function spawnLauncher(
   })
   const out: string[] = []
   const err: string[] = []
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l))
+  createInterface({ input: child.stderr }).on('line', (l) => err.push(l))
   const info = await new Promise<Spawned['info']>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`launcher not ready: ${err.join('\n')}`)), 15_000)
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       out.push(l)
       if (l.startsWith('{"ready"')) {
         clearTimeout(timer)
