@@ -67,7 +67,7 @@ export function parseHostPort(text: string, rules: HostPortRules): { ok: true; v
   if (text.startsWith('[')) {
     const close = text.indexOf(']')
     if (close === -1 || text[close + 1] !== ':') return { ok: false, problem: `must be host:port${got}` }
-    host = text.slice(1, close)
+    host = text.slice(1, close).replace('%25', '%') // RFC 6874 zone: [fe80::1%25eth0]
     port = text.slice(close + 2)
     if (!isIPv6WithZone(host)) return { ok: false, problem: `bad IPv6 address in brackets${got}` }
   } else {
