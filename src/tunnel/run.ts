@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
-import { describeConfig } from '../url/describe.js'
+import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
 import { startServer } from './server.js'
 import { startClient } from './client.js'
