@@ -1,10 +1,13 @@
 // The only place that reads argv and env, prints banners and calls process.exit.
+import { readTunables, type Tunables } from './env.js'
+import { parseUrl } from './url/parse.js'
+import type { AnyConfig, TunnelConfig } from './url/types.js'
+import { createLogger } from './log.js'
+import { describeError } from './errors.js'
+import { runTunnel } from './tunnel/run.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { readTunables, type Tunables } from './env.js'
-import { describeError } from './errors.js'
 import { startMaster } from './master/index.js'
-import { parseUrl } from './url/parse.js'
 import type { MasterConfig } from './url/types.js'
 
 const USAGE = `Usage: nodepass <url>
@@ -13,6 +16,45 @@ const USAGE = `Usage: nodepass <url>
   nodepass "master://host:port[/prefix]?log=&tls=&crt=&key="
 See README.md for every parameter.`
 
+/** Everything a mode needs to start: the frozen config, the NP_* tunables and the parse warnings to log as WARN. */
+export interface Startup {
+  readonly config: AnyConfig
+  readonly tunables: Tunables
+  readonly warnings: readonly string[]
+}
+
+function fail(issues: readonly string[]): never {
+  for (const issue of issues) console.error(`Error: ${issue}`)
+  process.exit(1)
+}
+
+function main(argv: string[]): void {
+  const env = readTunables(process.env)
+  const envIssues = env.ok ? [] : env.issues
+  if (argv.length !== 1) {
+    for (const issue of envIssues) console.error(`Error: ${issue}`)
+    console.error(USAGE)
+    process.exit(1)
+  }
+  const parsed = parseUrl(argv[0]!)
+  const issues = [...envIssues, ...(parsed.ok ? [] : parsed.issues)]
+  if (issues.length > 0 || !env.ok || !parsed.ok) fail(issues)
+  const startup: Startup = { config: parsed.config, tunables: env.tunables, warnings: parsed.warnings }
+  dispatch(startup)
+}
+
+function dispatch(startup: Startup): void {
+  const { config } = startup
+  switch (config.role) {
+    case 'server':
+    case 'client':
+      return runTunnelProcess(config, startup)
+    case 'master':
+      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)]))
+      return
+  }
+}
+
 /** NP_STATE_DIR, else ${XDG_STATE_HOME:-$HOME/.local/state}/nodepass (independent of the working directory). */
 export function stateDirFrom(env: NodeJS.ProcessEnv): string {
   if (env.NP_STATE_DIR) return env.NP_STATE_DIR
@@ -20,7 +62,10 @@ export function stateDirFrom(env: NodeJS.ProcessEnv): string {
   return join(xdg ? xdg : join(env.HOME ?? homedir(), '.local', 'state'), 'nodepass')
 }
 
-async function runMaster(config: MasterConfig, tunables: Tunables): Promise<void> {
+/** A master:// process: banner (API, docs, state file, and the API key on a first start only), graceful shutdown. */
+async function runMaster(config: MasterConfig, startup: Startup): Promise<void> {
+  const tunables = startup.tunables
+  for (const w of startup.warnings) console.error(`Warning: ${w}`)
   const master = await startMaster(config, { tunables, stateDir: stateDirFrom(process.env) })
   const lines = [
     'NodePass master is running',
@@ -53,30 +98,40 @@ async function runMaster(config: MasterConfig, tunables: Tunables): Promise<void
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-async function main(argv: string[]): Promise<void> {
-  const env = readTunables(process.env)
-  if (!env.ok) {
-    for (const issue of env.issues) console.error(`Error: ${issue}`)
-    process.exit(1)
-  }
-  if (argv.length !== 1) {
-    console.error(USAGE)
-    process.exit(1)
-  }
-  const parsed = parseUrl(argv[0]!, { checkFiles: true })
-  if (!parsed.ok) {
-    for (const issue of parsed.issues) console.error(`Error: ${issue}`)
-    process.exit(1)
-  }
-  for (const w of parsed.warnings) console.error(`Warning: ${w}`)
-  if (parsed.config.role === 'master') {
-    try {
-      await runMaster(parsed.config, env.tunables)
-    } catch (err) {
-      console.error(`Error: ${describeError(err)}`)
+/** A server:// or client:// process: run the tunnel, stop cleanly on SIGINT/SIGTERM within NP_SHUTDOWN_TIMEOUT. */
+function runTunnelProcess(config: TunnelConfig, startup: Startup): void {
+  const log = createLogger({ level: config.log, secrets: [config.key] })
+  if (config.log !== 'info' && config.log !== 'none') log[config.log](`Init log level: ${config.log.toUpperCase()}`)
+  for (const w of startup.warnings) log.warn(w)
+  const tunnel = runTunnel(config, { log, tunables: startup.tunables })
+  const Role = config.role === 'server' ? 'Server' : 'Client'
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info(`${Role} shutting down (${signal})`)
+    const timer = setTimeout(() => {
+      log.error(`${Role} shutdown error: timeout after ${startup.tunables.shutdownTimeoutMs}ms`)
       process.exit(1)
-    }
+    }, startup.tunables.shutdownTimeoutMs)
+    timer.unref()
+    tunnel.close().then(
+      () => {
+        log.info(`${Role} shutdown complete`)
+        process.exit(0)
+      },
+      (err: unknown) => {
+        log.error(`${Role} shutdown error: ${describeError(err)}`)
+        process.exit(1)
+      },
+    )
   }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('uncaughtException', (err) => {
+    log.error(`${Role} internal error: ${describeError(err)}${err.stack ? `\n${err.stack}` : ''}`)
+    process.exit(1)
+  })
 }
 
-void main(process.argv.slice(2))
+main(process.argv.slice(2))

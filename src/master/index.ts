@@ -46,7 +46,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
-  const tlsCode = String(config.tls.mode)
+  const tlsCode = String(config.tls.mode) as '0' | '1' | '2'
   const manager = new InstanceManager({
     tunables: deps.tunables,
     log,

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Tunables } from '../env.js'
 import { formatLine, type Logger } from '../log.js'
 import type { TunnelStats } from '../tunnel/types.js'
-import { configUrl, enhanceUrl, type Inherit } from '../url/format.js'
+import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { API_ERR, ApiError, badRequest, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
@@ -51,7 +51,7 @@ export interface ManagerOptions {
   tunables: Tunables
   log: Logger
   bus: EventBus
-  inherit: Inherit
+  inherit: MasterTlsSettings
   /** Receives every instance log line as `<line> [<id>]` (the master's stdout). */
   echo: (line: string) => void
   tunnelModule: string
