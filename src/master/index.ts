@@ -7,7 +7,7 @@ import { EventBus } from './events.js'
 import { InstanceManager } from './instances.js'
 import { createApiServer, listen } from './server.js'
 import { StateStore } from './store.js'
-import { nodepassVersion } from './version.js'
+import { VERSION } from '../version.js'
 
 export interface MasterDeps {
   tunables: Tunables
@@ -41,7 +41,7 @@ export const DEFAULT_TUNNEL_MODULE = new URL('../tunnel/run.js', import.meta.url
 
 export async function startMaster(config: MasterConfig, deps: MasterDeps): Promise<RunningMaster> {
   const log = deps.log ?? createLogger({ level: config.log })
-  const version = nodepassVersion()
+  const version = VERSION
   const bus = new EventBus({
     ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
@@ -67,7 +67,6 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
 
   const startedAt = Date.now()
   const api = await createApiServer(config.tls, buildApp({ config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt }), {
-    version,
     reloadIntervalMs: deps.tunables.reloadIntervalMs,
     log,
   })

@@ -1,10 +1,9 @@
 // The API listener: plain HTTP (tls=0), HTTPS with an in-memory self-signed ECDSA P-256 cert (tls=1), or with
 // crt/key files re-read every NP_RELOAD_INTERVAL (tls=2). TLS 1.3 only.
-import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { generate } from 'selfsigned'
+import { loadPair, selfSignedPair } from '../tls/certs.js'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
@@ -16,35 +15,10 @@ export interface ApiServer {
   close(): Promise<void>
 }
 
-export async function selfSignedPem(version: string): Promise<{ cert: string; key: string }> {
-  const now = new Date()
-  const pems = await generate([{ name: 'organizationName', value: version }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: now,
-    notAfterDate: new Date(now.getTime() + 365 * 24 * 3600 * 1000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-    ],
-  })
-  return { cert: pems.cert, key: pems.private }
-}
-
-function readPair(tls: { crt: string; key: string }): { cert: Buffer; key: Buffer } {
-  try {
-    return { cert: readFileSync(tls.crt), key: readFileSync(tls.key) }
-  } catch (err) {
-    throw new NodePassError(ERR.TLS_FAILED, `cannot read the API certificate: ${describeError(err)}`, { cause: err })
-  }
-}
-
 export async function createApiServer(
   tls: TlsConfig,
   handler: RequestHandler,
-  opts: { version: string; reloadIntervalMs: number; log: Logger },
+  opts: { reloadIntervalMs: number; log: Logger },
 ): Promise<ApiServer> {
   let server: Server
   let reload: NodeJS.Timeout | undefined
@@ -53,15 +27,14 @@ export async function createApiServer(
       server = createHttpServer(handler)
       break
     case 1: {
-      const pem = await selfSignedPem(opts.version)
-      server = createHttpsServer({ ...pem, minVersion: 'TLSv1.3' }, handler)
+      server = createHttpsServer({ ...(await selfSignedPair()), minVersion: 'TLSv1.3' }, handler)
       break
     }
     case 2: {
-      const s = createHttpsServer({ ...readPair(tls), minVersion: 'TLSv1.3' }, handler)
+      const s = createHttpsServer({ ...loadPair(tls.crt, tls.key), minVersion: 'TLSv1.3' }, handler)
       reload = setInterval(() => {
         try {
-          s.setSecureContext({ ...readPair(tls), minVersion: 'TLSv1.3' })
+          s.setSecureContext({ ...loadPair(tls.crt, tls.key), minVersion: 'TLSv1.3' })
           opts.log.info(`API certificate reloaded: ${tls.crt}`)
         } catch (err) {
           opts.log.warn(`API certificate reload failed, keeping the old one: ${describeError(err)}`)

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test, type TestContext } from 'node:test'
-import { BIN, makeApi, tempDir } from './helpers.js'
+import { BIN, SseClient, makeApi, tempDir } from './helpers.js'
 
 async function runBin(t: TestContext, url: string, env: Record<string, string | undefined>) {
   const fullEnv: Record<string, string> = {}
@@ -48,11 +48,17 @@ test('bin/nodepass master://: banner, key only on first start, default state dir
   assert.match(a.banner.key!, /^[0-9a-f]{32}$/)
   const api = makeApi(a.banner.API!, a.banner.key!)
   assert.equal((await api.req('GET', '/instances')).status, 200)
+  const sse = await SseClient.open(t, api)
+  await sse.waitFrame('initial', (f) => f.type === 'initial')
   const docs = await fetch(a.banner.Docs!)
   assert.equal(docs.status, 200)
   // the key is printed exactly once, in the banner
   assert.equal(a.out.filter((l) => l.includes(a.banner.key!)).length, 1)
   a.child.kill('SIGTERM')
+  // §10: event streams get `shutdown` and close; the state is saved; exit 0
+  const sd = await sse.waitFrame('shutdown on SIGTERM', (f) => f.type === 'shutdown')
+  assert.equal(sd.instance, null)
+  await sse.waitEnd()
   assert.equal(await a.exited, 0)
   assert.ok(a.out.some((l) => l.includes('Instances saved:')))
 

@@ -118,3 +118,15 @@ test('a damaged state file: the backup is loaded and a message says so; both dam
   assert.match(stderr, /^Error: state file .*nodepass\.json is damaged \(.*\) and its backup .*nodepass\.json\.backup is damaged \(not a NodePass state file \(version 1\)\); refusing to start with an empty state and a new API key/m)
   assert.equal(await readFile(file, 'utf8'), 'garbage', 'the damaged file is left for the operator')
 })
+
+test('the backup is refreshed every NP_RELOAD_INTERVAL', async (t) => {
+  const dir = await tempDir(t)
+  const m = await spawnLauncher(t, dir, { NP_RELOAD_INTERVAL: '300ms' })
+  const api = makeApi(m.info.apiUrl, m.info.apiKey)
+  const c = await api.req('POST', '/instances', { alias: 'later', url: 'client://127.0.0.1:10101/127.0.0.1:8080' })
+  assert.equal(c.status, 201)
+  await waitFor('backup holds the new instance', async () => {
+    const text = await readFile(join(dir, 'nodepass.json.backup'), 'utf8').catch(() => '')
+    return text.includes(c.json.id as string)
+  })
+})
