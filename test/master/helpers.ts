@@ -71,7 +71,7 @@ export interface InProc {
 
 export async function startInProcess(
   t: TestContext,
-  opts: Partial<MasterDeps> & { url?: string; tunables?: Partial<Tunables>; stateDir?: string } = {},
+  opts: Omit<Partial<MasterDeps>, 'tunables'> & { url?: string; tunables?: Partial<Tunables>; stateDir?: string } = {},
 ): Promise<InProc> {
   const stateDir = opts.stateDir ?? (await tempDir(t))
   const lines: string[] = []

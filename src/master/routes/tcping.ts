@@ -7,33 +7,48 @@ import { sendJson } from '../http-util.js'
 export const TCPING_CONCURRENCY = 10
 export const TCPING_SLOT_WAIT_MS = 1000
 
-let active = 0
-const waiters: (() => void)[] = []
+/** A counting semaphore whose waiters give up after `waitMs`. */
+export class Limiter {
+  #active = 0
+  readonly #waiters: (() => void)[] = []
 
-async function acquire(): Promise<boolean> {
-  if (active < TCPING_CONCURRENCY) {
-    active++
-    return true
+  constructor(
+    readonly max: number,
+    readonly waitMs: number,
+  ) {}
+
+  get active(): number {
+    return this.#active
   }
-  return new Promise((resolve) => {
-    const grant = (): void => {
-      clearTimeout(timer)
-      active++
-      resolve(true)
+
+  /** true once a slot is held (call release()); false when none freed up within `waitMs`. */
+  acquire(): Promise<boolean> {
+    if (this.#active < this.max) {
+      this.#active++
+      return Promise.resolve(true)
     }
-    const timer = setTimeout(() => {
-      const i = waiters.indexOf(grant)
-      if (i >= 0) waiters.splice(i, 1)
-      resolve(false)
-    }, TCPING_SLOT_WAIT_MS)
-    waiters.push(grant)
-  })
+    return new Promise((resolve) => {
+      const grant = (): void => {
+        clearTimeout(timer)
+        this.#active++
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(grant)
+        if (i >= 0) this.#waiters.splice(i, 1)
+        resolve(false)
+      }, this.waitMs)
+      this.#waiters.push(grant)
+    })
+  }
+
+  release(): void {
+    this.#active--
+    this.#waiters.shift()?.()
+  }
 }
 
-function release(): void {
-  active--
-  waiters.shift()?.()
-}
+const limiter = new Limiter(TCPING_CONCURRENCY, TCPING_SLOT_WAIT_MS)
 
 function splitTarget(target: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(target)
@@ -64,11 +79,11 @@ export async function tcpingRoute(ctx: RouteContext): Promise<void> {
   if (ctx.req.method !== 'GET') throw methodNotAllowed()
   const target = ctx.query.get('target') ?? ''
   if (target === '') throw badRequest('Target address required')
-  if (!(await acquire())) return sendJson(ctx.res, 200, { target, connected: false, latency: 0, error: 'too many requests' })
+  if (!(await limiter.acquire())) return sendJson(ctx.res, 200, { target, connected: false, latency: 0, error: 'too many requests' })
   try {
     const r = await dial(target, ctx.deps.tunables.reportIntervalMs)
     sendJson(ctx.res, 200, { target, ...r })
   } finally {
-    release()
+    limiter.release()
   }
 }
