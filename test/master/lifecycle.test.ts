@@ -125,3 +125,13 @@ test('PUT replaces the URL (type may swap) and starts; DELETE stops and removes'
   const list = await api.req('GET', '/instances')
   assert.deepEqual(list.json.map((i: any) => i.id), ['********'])
 })
+
+test('an instance whose checkpoints stop for 3 × NP_REPORT_INTERVAL becomes `error` with an update', async (t) => {
+  const { api } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const id = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:3' })).json.id as string
+  const cp = await sse.waitFrame('first checkpoint', (f) => f.type === 'update' && f.instance.id === id && f.instance.tcprx > 0)
+  const i = sse.frames.indexOf(cp)
+  const stale = await sse.waitFrame('stale → error', (f, j) => j > i && f.type === 'update' && f.instance.id === id && f.instance.status === 'error')
+  assert.ok(Date.parse(stale.time) - Date.parse(cp.time) >= 3 * 200)
+})
