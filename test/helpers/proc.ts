@@ -41,8 +41,8 @@ export function startNodePass(url: string, env: NodeJS.ProcessEnv = testEnv(), n
     }
     for (const w of watchers) w()
   }
-  child.stdout!.setEncoding('utf8').on('data', onData)
-  child.stderr!.setEncoding('utf8').on('data', onData)
+  child.stdout.setEncoding('utf8').on('data', onData)
+  child.stderr.setEncoding('utf8').on('data', onData)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.on('exit', (code, signal) => {
       for (const w of watchers) w()
