@@ -19,7 +19,7 @@ for (const flow of ['reverse', 'forward'] as const) {
       t.after(() => echo.close())
       const tunnelPort = await freePort()
       const userPort = await freePort()
-      const env = testEnv({ NODE_EXTRA_CA_CERTS: resolve(TLS_DIR, 'ca.crt'), NP_REPORT_INTERVAL: '5s' })
+      const env = testEnv({ NODE_EXTRA_CA_CERTS: resolve(TLS_DIR, 'ca.crt'), NP_REPORT_INTERVAL: '5s', NP_POOL_GET_TIMEOUT: '30s' }) // generous: CI shares 2 cores
       // reverse: the server listens for users on userPort, the client dials the echo target.
       // forward: the client listens for users on userPort, the server dials the echo target.
       const serverTarget = flow === 'reverse' ? userPort : echo.port
