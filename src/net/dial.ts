@@ -48,6 +48,8 @@ export interface TargetHealth {
   readonly up: boolean
   /** Last measured connect time in ms (undefined until measured). */
   readonly latencyMs: number | undefined
+  /** Failed connection attempts so far (dials and background probes). */
+  readonly failures: number
 }
 
 export interface DialedTcp {
@@ -78,6 +80,7 @@ interface State {
   up: boolean
   latencyMs: number | undefined
   backoffMs: number
+  failures: number
   probeTimer: NodeJS.Timeout | undefined
 }
 
@@ -105,7 +108,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   const probeMax = opts.probeMaxMs ?? 30_000
   const probes = opts.probes ?? true
   const states: State[] = opts.targets.map((target) => ({
-    target, up: true, latencyMs: undefined, backoffMs: probeMin, probeTimer: undefined,
+    target, up: true, latencyMs: undefined, backoffMs: probeMin, failures: 0, probeTimer: undefined,
   }))
   let counter = 0
   let closed = false
@@ -189,6 +192,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   }
 
   const markDown = (s: State, err: unknown): void => {
+    s.failures++
     if (s.up) {
       s.up = false
       log.warn(`Target ${hostPortText(s.target)} marked down: ${describeError(err)}`)
@@ -197,8 +201,8 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   }
 
   const measure = async (s: State, timeoutMs: number): Promise<number> => {
-    const ip = await opts.dns.resolve(s.target.host)
     const t0 = performance.now()
+    const ip = await opts.dns.resolve(s.target.host)
     const socket = await connectTcp(ip, s.target.port, timeoutMs)
     const ms = performance.now() - t0
     socket.on('error', () => {})
@@ -215,6 +219,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
           if (!closed) markUp(s, ms)
         },
         () => {
+          s.failures++
           s.backoffMs = Math.min(probeMax, s.backoffMs * 2)
           if (!closed && !s.up) scheduleProbe(s)
         },
@@ -282,8 +287,9 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
       for (const s of candidates) {
         if (closed) throw new NodePassError(ERR.CLOSED, 'dialer closed')
         try {
-          const ip = await opts.dns.resolve(s.target.host)
+          // The connect time includes the name lookup: it is what reaching this target costs.
           const t0 = performance.now()
+          const ip = await opts.dns.resolve(s.target.host)
           const socket = await connectTcp(ip, s.target.port, opts.timeoutMs, signal)
           const ms = performance.now() - t0
           markUp(s, ms)
@@ -324,7 +330,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
       }
     },
     health() {
-      return states.map((s) => ({ target: s.target, up: s.up, latencyMs: s.latencyMs }))
+      return states.map((s) => ({ target: s.target, up: s.up, latencyMs: s.latencyMs, failures: s.failures }))
     },
     close() {
       closed = true

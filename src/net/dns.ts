@@ -57,7 +57,7 @@ export function createDnsResolver(cfg: DnsConfig, opts: DnsResolverOptions = {})
         errors.push(err)
       }
     }
-    throw errors[0] ?? new Error('no addresses')
+    throw errors[0] instanceof Error ? errors[0] : new Error('no addresses')
   }
 
   const fresh = async (host: string): Promise<string> => {

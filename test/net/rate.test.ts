@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
@@ -64,7 +64,7 @@ test('rate=0 means no limiter, and bad rates are refused', () => {
 
 /** A one-way relay client → proxy → sink where the proxy charges the read and write buckets like a tunnel end. */
 async function relayThroughput(
-  t: import('node:test').TestContext,
+  t: TestContext,
   limiter: RateLimiter | undefined,
   burstBytes: number,
   windowMs: number,
@@ -123,7 +123,7 @@ test('throttled relay delivers every byte intact', async (t) => {
   t.after(() => limiter.close())
   const payload = randomBytes(3 * 1024 * 1024)
   let delivered!: (b: Promise<Buffer>) => void
-  const got = new Promise<Promise<Buffer>>((r) => (delivered = r))
+  const got = new Promise<Buffer>((r) => (delivered = r))
   const sink = await tcpServer(t, (s) => delivered(readAll(s)))
   const proxy = await tcpServer(t, (user: Socket) => {
     const target = connect(sink.port, '127.0.0.1')
@@ -133,5 +133,5 @@ test('throttled relay delivers every byte intact', async (t) => {
   const client = connect(proxy.port, '127.0.0.1')
   client.on('error', () => {})
   client.end(payload)
-  assert.equal(sha256(await (await got)), sha256(payload))
+  assert.equal(sha256(await got), sha256(payload))
 })

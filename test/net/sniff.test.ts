@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
@@ -37,7 +37,7 @@ test('classify follows the SOCKS/HTTP/TLS matching rules and decides as early as
 
 /** A server that sniffs every accepted connection; the test client then does what `act` says. */
 async function sniffOne(
-  t: import('node:test').TestContext,
+  t: TestContext,
   block: BlockConfig,
   act: (s: Socket, port: number) => void,
   timeoutMs = 200,
