@@ -149,7 +149,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   const connectTcp = (ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> =>
     new Promise((resolve, reject) => {
       const localAddress = sourceFor(ip)
-      const socket = connect({ host: ip, port, ...(localAddress !== undefined ? { localAddress } : {}) })
+      const socket = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) })
       let settled = false
       const done = (err: Error | undefined): void => {
         if (settled) return
@@ -202,7 +202,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
 
   const measure = async (s: State, timeoutMs: number): Promise<number> => {
     const t0 = performance.now()
-    const ip = await opts.dns.resolve(s.target.host)
+    const ip = await opts.dns.resolve(s.target.host || '127.0.0.1')
     const socket = await connectTcp(ip, s.target.port, timeoutMs)
     const ms = performance.now() - t0
     socket.on('error', () => {})
@@ -289,7 +289,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
         try {
           // The connect time includes the name lookup: it is what reaching this target costs.
           const t0 = performance.now()
-          const ip = await opts.dns.resolve(s.target.host)
+          const ip = await opts.dns.resolve(s.target.host || '127.0.0.1')
           const socket = await connectTcp(ip, s.target.port, opts.timeoutMs, signal)
           const ms = performance.now() - t0
           markUp(s, ms)
@@ -308,7 +308,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
       for (const s of candidates) {
         if (closed) throw new NodePassError(ERR.CLOSED, 'dialer closed')
         try {
-          const ip = await opts.dns.resolve(s.target.host)
+          const ip = await opts.dns.resolve(s.target.host || '127.0.0.1')
           const socket = await dialUdpTo(ip, s.target.port, opts.udpTimeoutMs ?? opts.timeoutMs)
           return { socket, target: s.target, address: ip }
         } catch (err) {

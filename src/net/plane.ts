@@ -1,16 +1,16 @@
 // The data-plane parameters of one tunnel instance in one object, so the server, the client and single-end mode
-// wire them with a few calls: rate, slot, block, proxy, dns, dial/lbs and read. Created once per start(); restart()
-// refills the buckets and clears the DNS cache, close() stops every timer.
+// wire them with a few calls: rate (one limiter per instance), block, proxy, dns, dial/lbs. Created once per
+// runTunnel(); restart() refills the buckets and clears the DNS cache; close() stops every timer.
+// (slot and read live in the tunnel core: Counters and relay.ts.)
 import type { Socket } from 'node:net'
-import type { Transform } from 'node:stream'
+import type { Writable } from 'node:stream'
 import type { Logger } from '../log.js'
 import type { TunnelConfig } from '../url/types.js'
 import { createDnsResolver, type DnsResolver } from './dns.js'
 import { createTargetDialer, type DialedTcp, type SourceState, type TargetDialer } from './dial.js'
 import { formatProxyV1 } from './proxy-protocol.js'
-import { createRateLimiter, createThrottle, type RateLimiter } from './rate.js'
+import { createRateLimiter, type RateLimiter, type TokenBucket } from './rate.js'
 import { blockEnabled, blockedMessage, sniff, DEFAULT_SNIFF_TIMEOUT_MS } from './sniff.js'
-import { createSlotTable, slotLimitMessage, type Slot, type SlotKind, type SlotTable } from './slots.js'
 
 export interface DataPlaneOptions {
   readonly log: Logger
@@ -25,10 +25,8 @@ export interface DataPlaneOptions {
   readonly latencyProbeMs?: number
 }
 
-/** What an admitted ingress TCP connection brings along: its slot and the bytes read while sniffing. */
-export interface AdmittedTcp {
-  readonly slot: Slot
-  /** Relay these before anything else read from the socket. */
+/** An ingress connection that passed block sniffing, with the bytes read meanwhile. */
+export interface Sniffed {
   readonly head: Buffer
   /** The user already sent EOF after `head`. */
   readonly ended: boolean
@@ -36,24 +34,15 @@ export interface AdmittedTcp {
 
 export interface DataPlane {
   readonly rate: RateLimiter | undefined
-  readonly slots: SlotTable
   readonly dns: DnsResolver
   readonly dialer: TargetDialer
-  /** read=: idle timeout in ms, 0 = off. */
-  readonly readMs: number
-  readonly proxy: boolean
   /**
-   * Ingress TCP admission: a slot (full → ERROR `TCP slot limit reached: n/limit`), then block sniffing (match →
-   * WARN `blocked <P> protocol from <addr>`). Undefined when refused; the socket is then already destroyed.
+   * Block sniffing on an ingress TCP connection (block=1|2|3). A match logs WARN `blocked <P> protocol from
+   * <addr>`, destroys the socket and returns undefined. Otherwise pass the result to `replay` before relaying.
    */
-  admitTcp(user: Socket, from: string): Promise<AdmittedTcp | undefined>
-  /** A slot for a new session (egress TCP or any UDP session); logs the ERROR line when full. */
-  takeSlot(kind: SlotKind): Slot | undefined
-  /** Egress: dial a target by lbs (with dial= and DNS) and write the PROXY header if proxy=1. */
-  dialTarget(userAddress: { host: string; port: number }): Promise<DialedTcp>
-  /** Pass-through streams charging the read bucket (bytes from a user/target) or the write bucket (to it). */
-  readThrottle(): Transform
-  writeThrottle(): Transform
+  sniffTcp(user: Socket, from: string): Promise<Sniffed | undefined>
+  /** Egress/single-end: dial a target by lbs (with dial= and DNS) and write the PROXY header if proxy=1. */
+  dialTarget(user: { host: string; port: number }): Promise<DialedTcp>
   /** Tunnel restart: full buckets, empty DNS cache. */
   restart(): void
   close(): void
@@ -62,7 +51,6 @@ export interface DataPlane {
 export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): DataPlane {
   const log = opts.log
   const rate = createRateLimiter(cfg.rate)
-  const slots = createSlotTable(cfg.slot)
   const dns = createDnsResolver(cfg.dns)
   const dialer = createTargetDialer({
     targets: cfg.targets,
@@ -79,49 +67,31 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
     ...(opts.latencyProbeMs !== undefined ? { latencyProbeMs: opts.latencyProbeMs } : {}),
   })
   const sniffing = blockEnabled(cfg.block)
-
-  const takeSlot = (kind: SlotKind): Slot | undefined => {
-    const slot = slots.acquire(kind)
-    if (slot === undefined) log.error(slotLimitMessage(slots, kind))
-    return slot
-  }
+  const none: Sniffed = { head: Buffer.alloc(0), ended: false }
 
   return {
     rate,
-    slots,
     dns,
     dialer,
-    readMs: cfg.readMs,
-    proxy: cfg.proxy,
-    takeSlot,
-    async admitTcp(user, from) {
-      const slot = takeSlot('tcp')
-      if (slot === undefined) {
-        user.destroy()
-        return undefined
-      }
-      if (!sniffing) return { slot, head: Buffer.alloc(0), ended: false }
+    async sniffTcp(user, from) {
+      if (!sniffing) return none
       const r = await sniff(user, cfg.block, opts.sniffTimeoutMs ?? DEFAULT_SNIFF_TIMEOUT_MS)
       if (r.blocked !== undefined) {
         log.warn(blockedMessage(r.blocked, from))
-        slot.release()
         user.destroy()
         return undefined
       }
-      if (user.destroyed && !r.ended) {
-        slot.release()
-        return undefined
-      }
-      return { slot, head: r.head, ended: r.ended }
+      if (user.destroyed && !r.ended) return undefined
+      return { head: r.head, ended: r.ended }
     },
-    async dialTarget(userAddress) {
+    async dialTarget(user) {
       const dialed = await dialer.dialTcp()
       if (cfg.proxy) {
         try {
           dialed.socket.write(
             formatProxyV1({
-              srcHost: userAddress.host,
-              srcPort: userAddress.port,
+              srcHost: user.host,
+              srcPort: user.port,
               dstHost: dialed.socket.remoteAddress ?? dialed.address,
               dstPort: dialed.socket.remotePort ?? dialed.target.port,
             }),
@@ -133,8 +103,6 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
       }
       return dialed
     },
-    readThrottle: () => createThrottle(rate?.read),
-    writeThrottle: () => createThrottle(rate?.write),
     restart() {
       rate?.refill()
       dns.clear()
@@ -146,10 +114,20 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
   }
 }
 
-/** `ip:port` / `[v6]:port` of a socket's peer, as upstream logs and signals it. */
-export function peerText(s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
-  const host = s.remoteAddress ?? ''
-  return host.includes(':') ? `[${host}]:${s.remotePort ?? 0}` : `${host}:${s.remotePort ?? 0}`
+/**
+ * Puts sniffed bytes back in front of the relay: into the socket's read buffer while it is still open, or
+ * straight to the destination when the user already sent EOF (the relay's pipe then ends the destination).
+ */
+export function replay(user: Socket, sniffed: Sniffed, dest: Writable): void {
+  if (sniffed.head.length === 0) return
+  if (sniffed.ended) dest.write(sniffed.head)
+  else user.unshift(sniffed.head)
+}
+
+/** Runs `fn` once `n` tokens are paid (at once when the bucket has them, keeping datagram order). */
+export function paced(bucket: TokenBucket | undefined, n: number, fn: () => void): void {
+  if (bucket === undefined || bucket.tryTake(n)) return fn()
+  void bucket.take(n).then(fn)
 }
 
 /** Splits `ip:port` / `[v6]:port` (the `remote` field of a tcp/udp signal). */

@@ -2,37 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { once } from 'node:events'
-import { createSlotTable, slotLimitMessage } from '../../src/net/slots.js'
 import { formatProxyV1, normaliseIp, parseProxyV1 } from '../../src/net/proxy-protocol.js'
 import { tcpServer } from '../helpers/net-fixtures.js'
-
-test('slots admit while tcp+udp < limit and release exactly once', () => {
-  const table = createSlotTable(3)
-  const a = table.acquire('tcp')!
-  const b = table.acquire('udp')!
-  const c = table.acquire('tcp')!
-  assert.equal(table.acquire('udp'), undefined)
-  assert.equal(table.acquire('tcp'), undefined)
-  assert.deepEqual([table.tcp, table.udp], [2, 1])
-  assert.equal(slotLimitMessage(table, 'tcp'), 'TCP slot limit reached: 3/3')
-  a.release()
-  a.release()
-  assert.deepEqual([table.tcp, table.udp], [1, 1], 'a second release must not free another slot')
-  assert.ok(table.acquire('udp'))
-  b.release()
-  c.release()
-  assert.equal(table.tcp + table.udp, 1)
-})
-
-test('slot=0 is unlimited but still counts', () => {
-  const table = createSlotTable(0)
-  const held = Array.from({ length: 1000 }, () => table.acquire('tcp'))
-  assert.ok(held.every((s) => s !== undefined))
-  assert.equal(table.tcp, 1000)
-  for (const s of held) s?.release()
-  assert.equal(table.tcp, 0)
-  assert.throws(() => createSlotTable(-1), { message: 'slot must be a whole number >= 0, got -1' })
-})
 
 test('PROXY v1 header text for IPv4, IPv6, mapped and mixed addresses', () => {
   assert.equal(
