@@ -124,10 +124,13 @@ export function replay(user: Socket, sniffed: Sniffed, dest: Writable): void {
   else user.unshift(sniffed.head)
 }
 
-/** Runs `fn` once `n` tokens are paid (at once when the bucket has them, keeping datagram order). */
+/**
+ * Runs `fn` once `n` tokens are paid (at once when the bucket has them, keeping datagram order). A deferred `fn`
+ * that throws (its socket closed while it waited: the session is over) is dropped like the datagram it carried.
+ */
 export function paced(bucket: TokenBucket | undefined, n: number, fn: () => void): void {
   if (bucket === undefined || bucket.tryTake(n)) return fn()
-  void bucket.take(n).then(fn)
+  bucket.take(n).then(fn).catch(() => {})
 }
 
 /** Splits `ip:port` / `[v6]:port` (the `remote` field of a tcp/udp signal). */

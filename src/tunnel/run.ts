@@ -11,6 +11,7 @@ import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, Runtime } from './runtime.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
+import { createDataPlane } from '../net/plane.js'
 
 async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   if (cfg.role === 'server') return startServer(cfg, rt)
@@ -37,6 +38,11 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     tunables: deps.tunables,
     counters,
     onCheckpoint: deps.onCheckpoint,
+    plane: createDataPlane(cfg, {
+      log: deps.log,
+      tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
+      udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+    }),
     creds: undefined,
     stickyMode: undefined,
   }
@@ -46,6 +52,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const loop = (async () => {
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
+      if (round > 0) rt.plane.restart()
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -75,6 +82,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.plane.close()
       })()
       return closing
     },
