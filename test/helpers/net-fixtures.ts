@@ -69,7 +69,7 @@ export interface DnsFixture {
   /** Extra delay before answering, per name. */
   readonly delays: Map<string, number>
   /** Questions received, per name and type ('A' | 'AAAA' | number). */
-  readonly queries: Array<{ name: string; type: string }>
+  readonly queries: Array<{ name: string; type: string; at: number }>
   /** When true the server stops answering (timeouts). */
   silent: boolean
 }
@@ -99,7 +99,7 @@ export async function dnsServer(t: TestContext): Promise<DnsFixture> {
       return
     }
     const qtype = msg.readUInt16BE(q.end)
-    fx.queries.push({ name: q.name, type: qtype === 1 ? 'A' : qtype === 28 ? 'AAAA' : String(qtype) })
+    fx.queries.push({ name: q.name, type: qtype === 1 ? 'A' : qtype === 28 ? 'AAAA' : String(qtype), at: performance.now() })
     const question = msg.subarray(12, q.end + 4)
     const ip = fx.records.get(q.name)
     const header = Buffer.alloc(12)
