@@ -11,7 +11,6 @@ import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
 import { CONTROL_ID, TS_CAPABILITY } from './protocol.js'
 import { Session } from './session.js'
-import { createSimpleDialer } from './targets.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ClientTransport, TlsVerify } from '../transport/types.js'
@@ -34,7 +33,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const transport: ClientTransport = await createTransport(kind).client({
     host: cfg.tunnel.host || '127.0.0.1',
     port: cfg.tunnel.port,
-    resolve: () => Promise.resolve(cfg.tunnel.host || '127.0.0.1'),
+    resolve: () => rt.plane.dns.resolve(cfg.tunnel.host || '127.0.0.1'),
     tls,
     log,
     tunables,
@@ -75,7 +74,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
-      cfg, pool, counters, log, tunables, dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs),
+      cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint,
     })
   } catch (err) {

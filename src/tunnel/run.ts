@@ -13,6 +13,7 @@ import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, Runtime } from './runtime.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
+import { createDataPlane } from '../net/plane.js'
 
 async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   if (cfg.role === 'server') return startServer(cfg, rt)
@@ -41,6 +42,11 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     tunables: deps.tunables,
     counters,
     onCheckpoint: deps.onCheckpoint,
+    plane: createDataPlane(cfg, {
+      log: deps.log,
+      tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
+      udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+    }),
     creds: undefined,
     stickyMode: undefined,
   }
@@ -53,6 +59,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       const startedAt = Date.now()
+      if (round > 0) rt.plane.restart()
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -84,6 +91,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.plane.close()
       })()
       return closing
     },

@@ -10,7 +10,6 @@ import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
 import { CONTROL_ID } from './protocol.js'
 import { Session } from './session.js'
-import { createSimpleDialer } from './targets.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
@@ -118,7 +117,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
       verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
-      dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs), onCheckpoint: rt.onCheckpoint,
+      plane: rt.plane, onCheckpoint: rt.onCheckpoint,
     })
     return Promise.race([session.failed, stopped])
   })().catch((err: unknown) => err as Error)
