@@ -71,6 +71,7 @@ async function runMaster(config: MasterConfig, startup: Startup): Promise<void> 
     'NodePass master is running',
     `  API:   ${master.apiUrl}  (also without /v1)`,
     `  Docs:  ${master.docsUrl}`,
+    `  Dashboard: ${master.dashboardUrl}`,
     `  State: ${master.stateFile}`,
   ]
   if (master.loadedBackup) lines.push(`  WARNING: ${master.loadedBackup}; the backup was loaded`)

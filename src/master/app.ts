@@ -4,6 +4,7 @@ import { API_ERR, ApiError } from './api-error.js'
 import { checkApiKey } from './auth.js'
 import type { AppDeps, RouteContext } from './context.js'
 import { CORS_HEADERS, sendError } from './http-util.js'
+import { dashboardRoute } from './routes/dashboard.js'
 import { docsAssetRoute, docsRoute, openApiRoute } from './routes/docs.js'
 import { eventsRoute } from './routes/events.js'
 import { infoRoute } from './routes/info.js'
@@ -82,6 +83,7 @@ export function buildApp(deps: AppDeps): RequestHandler {
       await route.run(ctx)
       return
     }
+    if (await dashboardRoute(req, res, path, deps.config.prefix)) return
     notFoundPage(res)
   }
 }

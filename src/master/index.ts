@@ -27,6 +27,8 @@ export interface RunningMaster {
   /** e.g. `http://127.0.0.1:9090/api/v1` */
   readonly apiUrl: string
   readonly docsUrl: string
+  /** The built-in dashboard, e.g. `http://127.0.0.1:9090/` */
+  readonly dashboardUrl: string
   readonly port: number
   readonly stateFile: string
   /** Set on a first start only (the key is shown once). */
@@ -107,6 +109,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   return {
     apiUrl: `${base}${v1}`,
     docsUrl: `${base}${config.prefix}/docs`,
+    dashboardUrl: `${base}/`,
     port: addr.port,
     stateFile: store.file,
     newApiKey: created ? manager.apiKey : undefined,

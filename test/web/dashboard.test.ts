@@ -1,0 +1,149 @@
+// The built-in dashboard (issue 7) in a real browser (Debian's chromium via playwright-core) against a real master
+// process with real server+client instances: sign-in, create through the form, traffic, logs, stop/delete, key
+// regeneration. Needs /usr/bin/chromium (.ci/run installs it).
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { chromium, type Page } from 'playwright-core'
+import { freePort, sha256, tcpEcho, tcpRoundTrip } from '../helpers/net.js'
+import { ROOT, startNodePass, testEnv } from '../helpers/proc.js'
+
+const CHROMIUM = process.env.NP_CHROMIUM ?? '/usr/bin/chromium'
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run']
+/**
+ * Chromium logs every non-2xx fetch as a console error; the test provokes these itself: 401 (wrong key, and the
+ * stream after the key changed) and 400 (the bad `rate`). Anything else is a failure.
+ */
+const PROVOKED = /^Failed to load resource: the server responded with a status of 40[01] \((Unauthorized|Bad Request)\)$/
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.fill('#apikey', key)
+  await page.click('button[type=submit]')
+}
+
+test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate the key', { timeout: 180_000 }, async (t) => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
+  t.after(() => rm(stateDir, { recursive: true, force: true }))
+  const master = startNodePass('master://127.0.0.1:0/api?log=info', testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' }), 'master ')
+  t.after(() => master.stop())
+  const dashLine = await master.waitFor(/Dashboard: http/)
+  const keyLine = await master.waitFor(/API key \(first start/)
+  const dashUrl = dashLine.replace(/^.*Dashboard: /, '').trim()
+  const key = keyLine.replace(/^.*X-API-Key\): /, '').trim()
+  const apiUrl = `${dashUrl}api/v1`
+  assert.match(key, /^[0-9a-f]{32}$/)
+
+  const echo = await tcpEcho()
+  t.after(() => echo.close())
+  const tunnelPort = await freePort()
+  const localPort = await freePort()
+
+  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
+  t.after(() => rm(profile, { recursive: true, force: true }))
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 900 } })
+  t.after(() => ctx.close())
+  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  page.setDefaultTimeout(20_000)
+  const consoleErrors: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text())
+  })
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`))
+
+  // The page, its assets and the 404 for anything else.
+  const res = await page.goto(dashUrl)
+  assert.equal(res?.status(), 200)
+  assert.equal(res?.headers()['content-type'], 'text/html; charset=utf-8')
+
+  // A wrong key is refused with the API's message.
+  await signIn(page, 'not-the-key')
+  assert.equal(await page.textContent('[data-testid=signin-error]'), 'Wrong API key: Unauthorized: Invalid API key')
+  await signIn(page, key)
+  await page.waitForSelector('[data-testid=link-state]:text("live")')
+  await page.waitForSelector('text=No instances yet')
+
+  // Create the server through the form; a bad parameter first shows the API's issue next to its field.
+  await page.click('text=New instance')
+  await page.fill('#c-alias', 'web-server')
+  await page.fill('#c-tunnel', `127.0.0.1:${tunnelPort}`)
+  await page.fill('#c-target', `127.0.0.1:${echo.port}`)
+  await page.fill('#c-tkey', 'sesame')
+  await page.click('summary:text("Parameters")')
+  await page.fill('#param-rate', 'fast')
+  await page.click('button:text("Create")')
+  assert.equal(await page.textContent('[data-testid=issue-rate]'), 'rate: must be an integer from 0 to 1000000, got "fast"')
+  assert.match((await page.textContent('[data-testid=create-error]')) ?? '', /^Invalid URL format: rate: must be an integer/)
+  await page.fill('#param-rate', '')
+  assert.equal(await page.textContent('[data-testid=url-preview]'), `server://***@127.0.0.1:${tunnelPort}/127.0.0.1:${echo.port}`)
+  await page.click('button:text("Create")')
+  await page.waitForSelector('[data-testid=detail-status]:text("running")')
+
+  // The client, dual-end (mode=2), chosen from the parameter list.
+  await page.click('a[aria-label=Close]')
+  await page.click('text=New instance')
+  await page.fill('#c-alias', 'web-client')
+  await page.check('input[name=role][value=client]')
+  await page.fill('#c-tunnel', `127.0.0.1:${tunnelPort}`)
+  await page.fill('#c-target', `127.0.0.1:${localPort}`)
+  await page.fill('#c-tkey', 'sesame')
+  await page.click('summary:text("Parameters")')
+  await page.selectOption('#param-mode', '2')
+  await page.click('button:text("Create")')
+  await page.waitForSelector('[data-testid=detail-status]:text("running")')
+  await page.click('a[aria-label=Close]')
+  await page.waitForFunction("document.querySelectorAll('[data-testid=instance-row]').length === 2")
+
+  // Traffic through the pair: bytes compared, then the rate and total cells move.
+  const serverRow = page.locator('[data-testid=instance-row]', { hasText: 'web-server' })
+  let sent = 0
+  for (let i = 0; i < 100; i++) {
+    const payload = randomBytes(256 * 1024)
+    const back = await tcpRoundTrip(localPort, payload)
+    assert.equal(sha256(back), sha256(payload))
+    sent += payload.length
+    const rateText = (await serverRow.locator('[data-testid=rate]').textContent()) ?? ''
+    if (!/^0 B\/s/.test(rateText) && !/^0 B\/s/.test(rateText.split('/s')[1] ?? '')) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(sent > 0)
+  const rateText = (await serverRow.locator('[data-testid=rate]').textContent()) ?? ''
+  assert.doesNotMatch(rateText, /^0 B\/s0 B\/s$/, `rate still zero: ${rateText}`)
+  await page.waitForFunction(`[...document.querySelectorAll('[data-testid=instance-row]')]
+    .some((r) => r.textContent.includes('web-server') && !/^0 B/.test(r.querySelector('[data-testid=total]').textContent))`)
+  await mkdir(join(ROOT, 'test-artifacts'), { recursive: true })
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard.png') })
+
+  // The server's detail: a log line, the chart, then stop and delete.
+  await serverRow.locator('a.name').click()
+  await page.waitForSelector('[data-testid=chart] canvas')
+  await page.waitForSelector('[data-testid=log] div')
+  assert.match((await page.textContent('[data-testid=log]')) ?? '', /INFO/)
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-detail.png') })
+  await page.click('[data-testid=detail] button:text-is("Stop")')
+  await page.waitForSelector('[data-testid=detail-status]:text("stopped")')
+  page.once('dialog', (d) => void d.accept())
+  await page.click('[data-testid=detail] button:text-is("Delete")')
+  await page.waitForFunction("document.querySelectorAll('[data-testid=instance-row]').length === 1")
+  const list = (await (await fetch(`${apiUrl}/instances`, { headers: { 'X-API-Key': key } })).json()) as { alias: string }[]
+  assert.deepEqual(list.map((i) => i.alias).sort(), ['', 'web-client'])
+
+  // Master panel, then a regenerated key signs this page out and shows the new key once.
+  await page.click('a:text-is("Master")')
+  await page.waitForSelector('[data-testid=master-ver]')
+  page.once('dialog', (d) => void d.accept())
+  await page.click('button:text("Regenerate API key")')
+  const notice = (await page.textContent('[data-testid=notice]')) ?? ''
+  const newKey = /New key \(copy it now\): ([0-9a-f]{32})$/.exec(notice)?.[1]
+  assert.ok(newKey, notice)
+  assert.notEqual(newKey, key)
+  assert.equal((await fetch(`${apiUrl}/info`, { headers: { 'X-API-Key': key } })).status, 401)
+  assert.equal((await fetch(`${apiUrl}/info`, { headers: { 'X-API-Key': newKey } })).status, 200)
+  assert.equal(await page.evaluate("sessionStorage.getItem('np-api-key')"), null)
+
+  const unexpected = consoleErrors.filter((e) => !PROVOKED.test(e))
+  assert.deepEqual(unexpected, [])
+})

@@ -1,0 +1,125 @@
+// The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code and issues.
+
+export interface Peer {
+  sid: string
+  type: string
+  alias: string
+}
+
+export interface Instance {
+  id: string
+  alias: string
+  type: 'server' | 'client' | ''
+  status: string
+  url: string
+  config: string
+  restart: boolean
+  meta: { peer: Peer; tags: Record<string, string> }
+  mode: number
+  ping: number
+  pool: number
+  tcps: number
+  udps: number
+  tcprx: number
+  tcptx: number
+  udprx: number
+  udptx: number
+}
+
+export interface MasterInfo {
+  mid: string
+  alias: string
+  os: string
+  arch: string
+  cpu: number
+  mem_total: number
+  mem_used: number
+  swap_total: number
+  swap_used: number
+  netrx: number
+  nettx: number
+  diskr: number
+  diskw: number
+  sysup: number
+  ver: string
+  name: string
+  uptime: number
+  log: string
+  tls: string
+  crt: string
+  key: string
+}
+
+export interface TcpingResult {
+  target: string
+  connected: boolean
+  latency: number
+  error: string | null
+}
+
+export const KEY_ID = '********'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+    readonly issues: string[],
+  ) {
+    super(message)
+  }
+}
+
+/** `<prefix>/v1`, from the meta tag the master fills in (default `/api`). */
+export function apiBase(): string {
+  const meta = document.querySelector('meta[name="np-api-prefix"]')
+  const prefix = meta?.getAttribute('content') ?? '/api'
+  return `${prefix}/v1`
+}
+
+export class Api {
+  constructor(
+    readonly base: string,
+    readonly key: string,
+  ) {}
+
+  async req<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { 'X-API-Key': this.key }
+    const init: RequestInit = { method, headers }
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json'
+      init.body = JSON.stringify(body)
+    }
+    let res: Response
+    try {
+      res = await fetch(this.base + path, init)
+    } catch (err) {
+      throw new ApiError(0, `Network error: ${err instanceof Error ? err.message : String(err)}`, 'NETWORK', [])
+    }
+    const text = await res.text()
+    let json: unknown
+    try {
+      json = text === '' ? undefined : JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    if (!res.ok) {
+      const o = (json ?? {}) as { error?: unknown; code?: unknown; issues?: unknown }
+      const msg = typeof o.error === 'string' ? o.error : text.trim() || res.statusText
+      const issues = Array.isArray(o.issues) ? o.issues.filter((x): x is string => typeof x === 'string') : []
+      throw new ApiError(res.status, msg, typeof o.code === 'string' ? o.code : '', issues)
+    }
+    return json as T
+  }
+
+  info = (): Promise<MasterInfo> => this.req('GET', '/info')
+  setMasterAlias = (alias: string): Promise<MasterInfo> => this.req('POST', '/info', { alias })
+  create = (url: string, alias: string): Promise<Instance> =>
+    this.req('POST', '/instances', alias === '' ? { url } : { url, alias })
+  patch = (id: string, body: Record<string, unknown>): Promise<Instance> =>
+    this.req('PATCH', `/instances/${encodeURIComponent(id)}`, body)
+  replaceUrl = (id: string, url: string): Promise<Instance> => this.req('PUT', `/instances/${encodeURIComponent(id)}`, { url })
+  remove = (id: string): Promise<void> => this.req('DELETE', `/instances/${encodeURIComponent(id)}`)
+  tcping = (target: string): Promise<TcpingResult> => this.req('GET', `/tcping?target=${encodeURIComponent(target)}`)
+  regenerateKey = (): Promise<Instance> => this.req('PATCH', `/instances/${encodeURIComponent(KEY_ID)}`, { action: 'restart' })
+}

@@ -1,0 +1,110 @@
+// The shell: sign-in state (sessionStorage), the SSE link, hash routes (#/, #/new, #/i/<id>, #/master).
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { Api, ApiError, apiBase } from './api.js'
+import { CreatePanel } from './create.js'
+import { DetailPanel } from './detail.js'
+import { InstanceList } from './list.js'
+import { MasterPanel } from './master.js'
+import { SignIn } from './signin.js'
+import { openEvents, type LinkState } from './sse.js'
+import { Store } from './store.js'
+
+const KEY_SLOT = 'np-api-key'
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash)
+  useEffect(() => {
+    const on = (): void => setHash(location.hash)
+    addEventListener('hashchange', on)
+    return () => removeEventListener('hashchange', on)
+  }, [])
+  return hash
+}
+
+export function go(hash: string): void {
+  location.hash = hash
+}
+
+export function App() {
+  const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(KEY_SLOT))
+  const [notice, setNotice] = useState('')
+  const signIn = (k: string): void => {
+    sessionStorage.setItem(KEY_SLOT, k)
+    setNotice('')
+    setKey(k)
+  }
+  const signOut = (message = ''): void => {
+    sessionStorage.removeItem(KEY_SLOT)
+    setNotice(message)
+    setKey(null)
+    if (location.hash !== '') history.replaceState(null, '', location.pathname)
+  }
+  if (key === null) return <SignIn onSignIn={signIn} notice={notice} />
+  return <Dashboard key={key} apiKey={key} signOut={signOut} />
+}
+
+function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: string) => void }) {
+  const api = useMemo(() => new Api(apiBase(), apiKey), [apiKey])
+  const store = useMemo(() => new Store(), [apiKey])
+  const [, setVersion] = useState(0)
+  const [link, setLink] = useState<{ state: LinkState; detail: string }>({ state: 'connecting', detail: '' })
+  const hash = useHash()
+
+  useEffect(() => store.subscribe(() => setVersion(store.version)), [store])
+  useEffect(
+    () =>
+      openEvents(api.base, apiKey, {
+        onOpen: () => store.streamOpened(),
+        onFrame: (f) => store.apply(f),
+        onState: (state, detail) => setLink({ state, detail }),
+        onUnauthorized: (msg) => signOut(`Signed out: the API key is no longer valid (${msg}).`),
+      }),
+    [api],
+  )
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape' && location.hash.length > 2) go('#/')
+    }
+    addEventListener('keydown', onKey)
+    return () => removeEventListener('keydown', onKey)
+  }, [])
+
+  const onError = (err: unknown): void => {
+    if (err instanceof ApiError && err.status === 401) signOut(`Signed out: ${err.message}`)
+  }
+  const route = hash.replace(/^#/, '')
+  let panel = null
+  if (route === '/new') panel = <CreatePanel api={api} onError={onError} />
+  else if (route === '/master') panel = <MasterPanel api={api} store={store} onError={onError} signOut={signOut} />
+  else if (route.startsWith('/i/')) panel = <DetailPanel api={api} store={store} id={decodeURIComponent(route.slice(3))} onError={onError} />
+
+  const masterAlias = store.keyInstance?.alias ?? ''
+  return (
+    <div class="shell">
+      <header class="top">
+        <a class="brand" href="#/">
+          NodePass{masterAlias !== '' ? <span class="muted"> · {masterAlias}</span> : null}
+        </a>
+        <span class={`link link-${link.state}`} title={link.detail} data-testid="link-state">
+          {link.state === 'live' ? '● live' : link.state === 'connecting' ? '○ connecting…' : `○ reconnecting (${link.detail})`}
+        </span>
+        <nav>
+          <a class="btn primary" href="#/new">New instance</a>
+          <a class="btn" href="#/master">Master</a>
+          <button class="btn" type="button" onClick={() => signOut('Signed out.')}>Sign out</button>
+        </nav>
+      </header>
+      <main>
+        <InstanceList store={store} api={api} onError={onError} />
+      </main>
+      {panel !== null ? (
+        <div class="overlay" onClick={(e) => e.target === e.currentTarget && go('#/')}>
+          <section class="panel" role="dialog" aria-modal="true">
+            <a class="close" href="#/" aria-label="Close">✕</a>
+            {panel}
+          </section>
+        </div>
+      ) : null}
+    </div>
+  )
+}

@@ -1,0 +1,136 @@
+// One instance: actions, settings (alias, restart policy, peer, tags, URL), the 15-minute traffic chart and the log.
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, type Api, type Instance } from './api.js'
+import { go } from './app.js'
+import { TrafficChart } from './chart.js'
+import { bytes, modeName, rate, splitUrl } from './format.js'
+import { LogView } from './logview.js'
+import type { Store } from './store.js'
+
+const tagsText = (tags: Record<string, string>): string => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join('\n')
+
+/** `k=v` per line (or comma-separated) → pairs; duplicate keys are left for the API to refuse. */
+export function parseTags(text: string): [string, string][] {
+  return text
+    .split(/[\n,]/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      const eq = l.indexOf('=')
+      return eq < 0 ? [l, ''] : [l.slice(0, eq).trim(), l.slice(eq + 1).trim()]
+    })
+}
+
+function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (e: unknown) => void }) {
+  const [alias, setAlias] = useState(inst.alias)
+  const [restart, setRestart] = useState(inst.restart)
+  const [peer, setPeer] = useState(inst.meta.peer)
+  const [tags, setTags] = useState(tagsText(inst.meta.tags))
+  const [url, setUrl] = useState(inst.url)
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null)
+  useEffect(() => setUrl(inst.url), [inst.url])
+
+  const run = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    setMsg(null)
+    try {
+      await fn()
+      setMsg({ ok: true, text: `${what}: saved` })
+    } catch (err) {
+      onError(err)
+      setMsg({ ok: false, text: err instanceof ApiError ? err.message : String(err) })
+    }
+  }
+  const save = (e: Event): void => {
+    e.preventDefault()
+    const pairs = parseTags(tags)
+    const keys = new Set(pairs.map(([k]) => k))
+    if (keys.size !== pairs.length) return setMsg({ ok: false, text: 'Duplicate tag key' })
+    // `tags: {}` keeps the stored map (seed rule), so clearing every tag cannot be expressed by this API.
+    void run('Settings', () => api.patch(inst.id, { alias, restart, meta: { peer, tags: Object.fromEntries(pairs) } }))
+  }
+  return (
+    <>
+      <form class="settings" onSubmit={save}>
+        <div class="grid2">
+          <div class="field"><label for="d-alias">Alias</label>
+            <input id="d-alias" value={alias} maxLength={256} onInput={(e) => setAlias(e.currentTarget.value)} /></div>
+          <div class="field"><label class="inline"><input type="checkbox" checked={restart} onChange={(e) => setRestart(e.currentTarget.checked)} /> restart automatically</label></div>
+          <div class="field"><label for="d-sid">Peer SID</label>
+            <input id="d-sid" value={peer.sid} placeholder="UUID" onInput={(e) => setPeer({ ...peer, sid: e.currentTarget.value })} /></div>
+          <div class="field"><label for="d-ptype">Peer type</label>
+            <select id="d-ptype" value={peer.type} onChange={(e) => setPeer({ ...peer, type: e.currentTarget.value })}>
+              <option value="">–</option><option value="0">0</option><option value="1">1</option><option value="2">2</option>
+            </select></div>
+          <div class="field"><label for="d-palias">Peer alias</label>
+            <input id="d-palias" value={peer.alias} onInput={(e) => setPeer({ ...peer, alias: e.currentTarget.value })} /></div>
+          <div class="field"><label for="d-tags">Tags (key=value per line)</label>
+            <textarea id="d-tags" rows={2} value={tags} onInput={(e) => setTags(e.currentTarget.value)} /></div>
+        </div>
+        <button class="btn" type="submit">Save settings</button>
+      </form>
+      <form class="row" onSubmit={(e) => { e.preventDefault(); void run('URL', () => api.replaceUrl(inst.id, url.trim())) }}>
+        <input aria-label="Instance URL" class="grow" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+        <button class="btn" type="submit">Replace URL</button>
+      </form>
+      {msg ? <p class={msg.ok ? 'ok' : 'error'} role="status" data-testid="settings-msg">{msg.text}</p> : null}
+    </>
+  )
+}
+
+export function DetailPanel({ api, store, id, onError }: { api: Api; store: Store; id: string; onError: (e: unknown) => void }) {
+  const inst = store.instances.get(id)
+  const [error, setError] = useState('')
+  if (!inst) return <div><h2>Instance {id}</h2><p class="muted">Not found (deleted, or still loading).</p></div>
+  const r = store.rate(id)
+  const u = splitUrl(inst.url)
+  const act = async (action: string): Promise<void> => {
+    setError('')
+    try {
+      await api.patch(id, { action })
+    } catch (err) {
+      onError(err)
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  const del = async (): Promise<void> => {
+    if (!confirm(`Delete instance ${inst.alias || inst.id}? It is stopped and removed.`)) return
+    try {
+      await api.remove(id)
+      go('#/')
+    } catch (err) {
+      onError(err)
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  return (
+    <div class="detail" data-testid="detail">
+      <h2>{inst.alias || inst.id} <span class={`badge st-${inst.status}`} data-testid="detail-status">{inst.status}</span></h2>
+      <p class="muted small">{inst.type} · {modeName(inst.type, inst.mode)} · id {inst.id}</p>
+      <div class="row wrap">
+        <button class="btn" type="button" onClick={() => void act('start')}>Start</button>
+        <button class="btn" type="button" onClick={() => void act('stop')}>Stop</button>
+        <button class="btn" type="button" onClick={() => void act('restart')}>Restart</button>
+        <button class="btn" type="button" onClick={() => void act('reset')}>Reset traffic</button>
+        <button class="btn danger" type="button" onClick={() => void del()}>Delete</button>
+      </div>
+      {error !== '' ? <p class="error" role="alert">{error}</p> : null}
+      <dl class="stats">
+        <div><dt>Tunnel</dt><dd><code>{u.tunnel}</code></dd></div>
+        <div><dt>Target</dt><dd><code>{u.target || '–'}</code></dd></div>
+        <div><dt>Ping</dt><dd>{inst.ping} ms</dd></div>
+        <div><dt>Pool</dt><dd>{inst.pool}</dd></div>
+        <div><dt>TCP / UDP</dt><dd>{inst.tcps} / {inst.udps}</dd></div>
+        <div><dt>Rate in / out</dt><dd data-testid="detail-rate">{rate(r.rx)} / {rate(r.tx)}</dd></div>
+        <div><dt>TCP in / out</dt><dd>{bytes(inst.tcprx)} / {bytes(inst.tcptx)}</dd></div>
+        <div><dt>UDP in / out</dt><dd>{bytes(inst.udprx)} / {bytes(inst.udptx)}</dd></div>
+      </dl>
+      <details class="config"><summary>Full configuration</summary><code>{inst.config.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@')}</code></details>
+      <h3>Traffic, last 15 minutes</h3>
+      <TrafficChart key={id} samples={store.samples.get(id) ?? []} version={store.version} />
+      <h3>Settings</h3>
+      <Settings key={id} api={api} inst={inst} onError={onError} />
+      <h3>Log</h3>
+      <LogView lines={store.logs.get(id) ?? []} version={store.version} />
+    </div>
+  )
+}

@@ -1,0 +1,103 @@
+// The live instance list with filters (text, status, type, tag); rows are memoised so 500 instances stay cheap.
+import { memo } from 'preact/compat'
+import { useState } from 'preact/hooks'
+import type { Api, Instance } from './api.js'
+import { bytes, modeName, rate, splitUrl } from './format.js'
+import type { Rate, Store } from './store.js'
+
+const STATUSES = ['running', 'stopped', 'error']
+
+function matches(i: Instance, text: string, status: string, type: string, tag: string): boolean {
+  if (status !== '' && i.status !== status) return false
+  if (type !== '' && i.type !== type) return false
+  if (tag !== '') {
+    const [k, v] = tag.split('\u0000')
+    if (i.meta.tags[k ?? ''] !== v) return false
+  }
+  if (text === '') return true
+  const hay = `${i.id} ${i.alias} ${i.url} ${Object.entries(i.meta.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`.toLowerCase()
+  return hay.includes(text)
+}
+
+export function InstanceList({ store, api, onError }: { store: Store; api: Api; onError: (e: unknown) => void }) {
+  const [text, setText] = useState('')
+  const [status, setStatus] = useState('')
+  const [type, setType] = useState('')
+  const [tag, setTag] = useState('')
+  const all = [...store.instances.values()]
+  const tags = new Set<string>()
+  for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(`${k}\u0000${v}`)
+  const q = text.trim().toLowerCase()
+  const shown = all
+    .filter((i) => matches(i, q, status, type, tag))
+    .sort((a, b) => (a.alias || a.id).localeCompare(b.alias || b.id))
+  const now = Date.now()
+  return (
+    <section>
+      <div class="filters" role="search">
+        <input type="search" placeholder="Search alias, id, address, tag…" aria-label="Search instances"
+          value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <select aria-label="Status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          <option value="">any status</option>
+          {STATUSES.map((s) => <option value={s}>{s}</option>)}
+        </select>
+        <select aria-label="Type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+          <option value="">any type</option>
+          <option value="server">server</option>
+          <option value="client">client</option>
+        </select>
+        <select aria-label="Tag" value={tag} onChange={(e) => setTag(e.currentTarget.value)}>
+          <option value="">any tag</option>
+          {[...tags].sort().map((t) => <option value={t}>{t.replace('\u0000', '=')}</option>)}
+        </select>
+        <span class="muted count" data-testid="count">{shown.length} of {all.length}</span>
+      </div>
+      {all.length === 0 ? (
+        <p class="empty">No instances yet. <a href="#/new">Create one</a>.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="instances">
+            <thead>
+              <tr>
+                <th>Instance</th><th>Status</th><th>Tunnel → target</th><th>Tags</th><th class="num">Ping</th>
+                <th class="num">Pool</th><th class="num">TCP/UDP</th><th class="num">Rate ↓/↑</th><th class="num">Total ↓/↑</th><th />
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} api={api} onError={onError} />)}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  )
+}
+
+const Row = memo(
+  function Row({ inst: i, r, api, onError }: { inst: Instance; r: Rate; api: Api; onError: (e: unknown) => void }) {
+    const u = splitUrl(i.url)
+    const act = (action: string): void => void api.patch(i.id, { action }).catch(onError)
+    return (
+      <tr data-id={i.id} data-testid="instance-row">
+        <td data-label="Instance">
+          <a href={`#/i/${encodeURIComponent(i.id)}`} class="name">{i.alias || i.id}</a>
+          <div class="muted small">{i.type} · {modeName(i.type, i.mode)} · {i.id}</div>
+        </td>
+        <td data-label="Status"><span class={`badge st-${i.status}`} data-testid="status">{i.status}</span></td>
+        <td data-label="Tunnel → target" class="addr"><code>{u.tunnel || '–'}</code> → <code>{u.target || '–'}</code></td>
+        <td data-label="Tags">{Object.entries(i.meta.tags).map(([k, v]) => <span class="tag">{k}={v}</span>)}</td>
+        <td data-label="Ping" class="num">{i.ping} ms</td>
+        <td data-label="Pool" class="num">{i.pool}</td>
+        <td data-label="TCP/UDP" class="num">{i.tcps}/{i.udps}</td>
+        <td data-label="Rate ↓/↑" class="num" data-testid="rate">{rate(r.rx)}<br />{rate(r.tx)}</td>
+        <td data-label="Total ↓/↑" class="num" data-testid="total">{bytes(i.tcprx + i.udprx)}<br />{bytes(i.tcptx + i.udptx)}</td>
+        <td class="actions">
+          {i.status === 'running'
+            ? <button type="button" class="btn small" onClick={() => act('stop')}>Stop</button>
+            : <button type="button" class="btn small" onClick={() => act('start')}>Start</button>}
+        </td>
+      </tr>
+    )
+  },
+  (a, b) => a.inst === b.inst && a.r.rx === b.r.rx && a.r.tx === b.r.tx,
+)

@@ -1,0 +1,141 @@
+// Dashboard state fed by SSE frames: the instance map, 15 minutes of traffic samples, rates and bounded logs.
+import { KEY_ID, type Instance } from './api.js'
+import type { Frame } from './sse.js'
+
+export const HISTORY_MS = 15 * 60_000
+export const LOG_LIMIT = 1000
+
+export interface Sample {
+  t: number
+  rx: number
+  tx: number
+}
+
+export interface Rate {
+  rx: number
+  tx: number
+}
+
+export class Store {
+  instances = new Map<string, Instance>()
+  /** The `********` pseudo-instance: its alias is the master alias. */
+  keyInstance: Instance | undefined
+  samples = new Map<string, Sample[]>()
+  rates = new Map<string, Rate>()
+  logs = new Map<string, string[]>()
+  version = 0
+  #listeners = new Set<() => void>()
+  #scheduled = false
+  #seen: Set<string> | undefined
+  #pruneTimer: ReturnType<typeof setTimeout> | undefined
+
+  subscribe(fn: () => void): () => void {
+    this.#listeners.add(fn)
+    return () => this.#listeners.delete(fn)
+  }
+
+  #changed(): void {
+    this.version++
+    if (this.#scheduled) return
+    this.#scheduled = true
+    requestAnimationFrame(() => {
+      this.#scheduled = false
+      for (const fn of this.#listeners) fn()
+    })
+  }
+
+  /** A new stream: its `initial` burst replaces the list (instances it does not name are dropped). */
+  streamOpened(): void {
+    this.#seen = new Set()
+  }
+
+  #prune(): void {
+    clearTimeout(this.#pruneTimer)
+    const seen = this.#seen
+    this.#seen = undefined
+    if (!seen) return
+    for (const id of [...this.instances.keys()]) if (!seen.has(id)) this.#forget(id)
+    this.#changed()
+  }
+
+  #forget(id: string): void {
+    this.instances.delete(id)
+    this.samples.delete(id)
+    this.rates.delete(id)
+  }
+
+  apply(f: Frame, now = Date.now()): void {
+    const inst = f.instance
+    if (f.type !== 'initial' && this.#seen) this.#prune()
+    switch (f.type) {
+      case 'initial':
+      case 'create':
+      case 'update':
+        if (!inst) return
+        if (f.type === 'initial') {
+          this.#seen?.add(inst.id)
+          clearTimeout(this.#pruneTimer)
+          this.#pruneTimer = setTimeout(() => this.#prune(), 400)
+        }
+        this.upsert(inst, now)
+        break
+      case 'delete':
+        if (inst) this.#forget(inst.id)
+        break
+      case 'log':
+        if (inst) this.addLog(inst.id, f.logs)
+        break
+      case 'shutdown':
+        break
+    }
+    this.#changed()
+  }
+
+  upsert(inst: Instance, now = Date.now()): void {
+    if (inst.id === KEY_ID) {
+      this.keyInstance = inst
+      return
+    }
+    this.instances.set(inst.id, inst)
+    let list = this.samples.get(inst.id)
+    if (!list) this.samples.set(inst.id, (list = []))
+    const rx = inst.tcprx + inst.udprx
+    const tx = inst.tcptx + inst.udptx
+    const last = list[list.length - 1]
+    if (last && (last.rx !== rx || last.tx !== tx || now - last.t >= 1000)) {
+      const dt = (now - last.t) / 1000
+      if (dt > 0.05) this.rates.set(inst.id, { rx: Math.max(0, (rx - last.rx) / dt), tx: Math.max(0, (tx - last.tx) / dt) })
+    }
+    if (!last || now - last.t >= 200) list.push({ t: now, rx, tx })
+    else {
+      last.rx = rx
+      last.tx = tx
+    }
+    while (list.length > 0 && now - list[0]!.t > HISTORY_MS) list.shift()
+  }
+
+  addLog(id: string, line: string): void {
+    let list = this.logs.get(id)
+    if (!list) this.logs.set(id, (list = []))
+    for (const l of line.split('\n')) if (l !== '') list.push(l)
+    if (list.length > LOG_LIMIT) list.splice(0, list.length - LOG_LIMIT)
+  }
+
+  /** Rates go stale when no update arrives; shown as 0 after 3 report-less intervals of this length. */
+  rate(id: string, now = Date.now(), staleMs = 30_000): Rate {
+    const r = this.rates.get(id)
+    const list = this.samples.get(id)
+    const last = list?.[list.length - 1]
+    if (!r || !last || now - last.t > staleMs) return { rx: 0, tx: 0 }
+    return r
+  }
+
+  clear(): void {
+    this.instances.clear()
+    this.samples.clear()
+    this.rates.clear()
+    this.logs.clear()
+    this.keyInstance = undefined
+    this.#changed()
+  }
+}
