@@ -20,6 +20,8 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
  */
 const PROVOKED = /^Failed to load resource: the server responded with a status of 40[01] \((Unauthorized|Bad Request)\)$/
 
+const ZERO_RATE = /^↓ 0 B\/s ↑ 0 B\/s$/
+
 async function signIn(page: Page, key: string): Promise<void> {
   await page.fill('#apikey', key)
   await page.click('button[type=submit]')
@@ -100,20 +102,21 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   // Traffic through the pair: bytes compared, then the rate and total cells move.
   const serverRow = page.locator('[data-testid=instance-row]', { hasText: 'web-server' })
   let sent = 0
+  let rateText = ''
   for (let i = 0; i < 100; i++) {
     const payload = randomBytes(256 * 1024)
     const back = await tcpRoundTrip(localPort, payload)
     assert.equal(sha256(back), sha256(payload))
     sent += payload.length
-    const rateText = (await serverRow.locator('[data-testid=rate]').textContent()) ?? ''
-    if (!/^0 B\/s/.test(rateText) && !/^0 B\/s/.test(rateText.split('/s')[1] ?? '')) break
+    rateText = (await serverRow.locator('[data-testid=rate]').textContent()) ?? ''
+    if (!ZERO_RATE.test(rateText)) break
     await new Promise((r) => setTimeout(r, 100))
   }
   assert.ok(sent > 0)
-  const rateText = (await serverRow.locator('[data-testid=rate]').textContent()) ?? ''
-  assert.doesNotMatch(rateText, /^0 B\/s0 B\/s$/, `rate still zero: ${rateText}`)
+  assert.match(rateText, /^↓ [0-9.]+ (B|KiB|MiB)\/s ↑ [0-9.]+ (B|KiB|MiB)\/s$/)
+  assert.doesNotMatch(rateText, ZERO_RATE)
   await page.waitForFunction(`[...document.querySelectorAll('[data-testid=instance-row]')]
-    .some((r) => r.textContent.includes('web-server') && !/^0 B/.test(r.querySelector('[data-testid=total]').textContent))`)
+    .some((r) => r.textContent.includes('web-server') && !/^↓ 0 B/.test(r.querySelector('[data-testid=total]').textContent))`)
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true })
   await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard.png') })
 
@@ -123,6 +126,20 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   await page.waitForSelector('[data-testid=log] div')
   assert.match((await page.textContent('[data-testid=log]')) ?? '', /INFO/)
   await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-detail.png') })
+
+  // Edit: a tag, then the tag filter narrows the list; a phone-sized view of it.
+  await page.fill('#d-tags', 'env=test')
+  await page.click('button:text("Save settings")')
+  assert.equal(await page.textContent('[data-testid=settings-msg]'), 'Settings: saved')
+  await page.click('a[aria-label=Close]')
+  await serverRow.locator('.tag:text("env=test")').waitFor()
+  await page.selectOption('select[aria-label=Tag]', { label: 'env=test' })
+  await page.waitForSelector('[data-testid=count]:text("1 of 2")')
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.selectOption('select[aria-label=Tag]', '')
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-phone.png') })
+  await page.setViewportSize({ width: 1400, height: 900 })
+  await serverRow.locator('a.name').click()
   await page.click('[data-testid=detail] button:text-is("Stop")')
   await page.waitForSelector('[data-testid=detail-status]:text("stopped")')
   page.once('dialog', (d) => void d.accept())

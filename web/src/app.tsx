@@ -54,7 +54,10 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
   useEffect(
     () =>
       openEvents(api.base, apiKey, {
-        onOpen: () => store.streamOpened(),
+        onOpen: () => {
+          performance.mark('np-stream-open')
+          store.streamOpened()
+        },
         onFrame: (f) => store.apply(f),
         onState: (state, detail) => setLink({ state, detail }),
         onUnauthorized: (msg) => signOut(`Signed out: the API key is no longer valid (${msg}).`),

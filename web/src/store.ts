@@ -4,6 +4,8 @@ import type { Frame } from './sse.js'
 
 export const HISTORY_MS = 15 * 60_000
 export const LOG_LIMIT = 1000
+/** The `initial` burst is over when no frame arrived for this long (the stream has no end-of-burst marker). */
+const BURST_QUIET_MS = 120
 
 export interface Sample {
   t: number
@@ -55,6 +57,7 @@ export class Store {
     this.#seen = undefined
     if (!seen) return
     for (const id of [...this.instances.keys()]) if (!seen.has(id)) this.#forget(id)
+    performance.mark('np-burst-done')
     this.#changed()
   }
 
@@ -75,9 +78,11 @@ export class Store {
         if (f.type === 'initial') {
           this.#seen?.add(inst.id)
           clearTimeout(this.#pruneTimer)
-          this.#pruneTimer = setTimeout(() => this.#prune(), 400)
+          this.#pruneTimer = setTimeout(() => this.#prune(), BURST_QUIET_MS)
         }
         this.upsert(inst, now)
+        // The burst renders once, when it is complete (#prune), not once per animation frame while it arrives.
+        if (f.type === 'initial' && this.#seen) return
         break
       case 'delete':
         if (inst) this.#forget(inst.id)
