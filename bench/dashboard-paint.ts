@@ -69,16 +69,16 @@ try {
     page.setDefaultTimeout(60_000)
     await page.goto(dash)
     // Resolved inside the page on the first frame where the list shows every instance (first page rendered).
-    const rows = (await page.evaluate(`new Promise((resolve) => {
+    const rows = (await page.evaluate<number>(`new Promise((resolve) => {
       const check = () => {
         const c = document.querySelector('[data-testid=count]')
         if (c && c.textContent === '${count} of ${count}' && document.querySelectorAll('[data-testid=instance-row]').length === ${Math.min(count, 100)}) resolve(performance.now())
         else requestAnimationFrame(check)
       }
       check()
-    })`)) as number
-    const fcp = (await page.evaluate(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1`)) as number
-    const sse = (await page.evaluate(`['np-stream-open', 'np-burst-done'].map((n) => Math.round(performance.getEntriesByName(n)[0]?.startTime ?? -1))`)) as number[]
+    })`))
+    const fcp = (await page.evaluate<number>(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1`))
+    const sse = (await page.evaluate<number[]>(`['np-stream-open', 'np-burst-done'].map((n) => Math.round(performance.getEntriesByName(n)[0]?.startTime ?? -1))`))
     if (process.env.NP_BENCH_VERBOSE) console.error({ sse })
     results.push({ fcp: Math.round(fcp), rows: Math.round(rows) })
     await page.close()
