@@ -1,7 +1,10 @@
 // The only place that reads argv and env, prints banners and calls process.exit.
 import { readTunables, type Tunables } from './env.js'
 import { parseUrl } from './url/parse.js'
-import type { AnyConfig } from './url/types.js'
+import type { AnyConfig, TunnelConfig } from './url/types.js'
+import { createLogger } from './log.js'
+import { describeError } from './errors.js'
+import { runTunnel } from './tunnel/run.js'
 
 const USAGE = `Usage: nodepass <url>
   nodepass "server://[key@]host:port/target[,target...]?params"
@@ -36,10 +39,51 @@ function main(argv: string[]): void {
   dispatch(startup)
 }
 
-// TODO(dispatch): start the mode here — server/client (tunnel owners) and master (master owner) replace this stub.
-// Each logs `startup.warnings` as WARN lines with its logger (secrets: [config.key]) before `Server started: ...`.
 function dispatch(startup: Startup): void {
-  fail([`${startup.config.role} mode is not implemented yet`])
+  const { config } = startup
+  switch (config.role) {
+    case 'server':
+    case 'client':
+      return runTunnelProcess(config, startup)
+    case 'master':
+      return fail(['master mode is not available in this build'])
+  }
+}
+
+/** A server:// or client:// process: run the tunnel, stop cleanly on SIGINT/SIGTERM within NP_SHUTDOWN_TIMEOUT. */
+function runTunnelProcess(config: TunnelConfig, startup: Startup): void {
+  const log = createLogger({ level: config.log, secrets: [config.key] })
+  if (config.log !== 'info' && config.log !== 'none') log[config.log](`Init log level: ${config.log.toUpperCase()}`)
+  for (const w of startup.warnings) log.warn(w)
+  const tunnel = runTunnel(config, { log, tunables: startup.tunables })
+  const Role = config.role === 'server' ? 'Server' : 'Client'
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info(`${Role} shutting down (${signal})`)
+    const timer = setTimeout(() => {
+      log.error(`${Role} shutdown error: timeout after ${startup.tunables.shutdownTimeoutMs}ms`)
+      process.exit(1)
+    }, startup.tunables.shutdownTimeoutMs)
+    timer.unref()
+    tunnel.close().then(
+      () => {
+        log.info(`${Role} shutdown complete`)
+        process.exit(0)
+      },
+      (err: unknown) => {
+        log.error(`${Role} shutdown error: ${describeError(err)}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('uncaughtException', (err) => {
+    log.error(`${Role} internal error: ${describeError(err)}${err.stack ? `\n${err.stack}` : ''}`)
+    process.exit(1)
+  })
 }
 
 main(process.argv.slice(2))

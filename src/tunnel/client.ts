@@ -1,7 +1,7 @@
 // client:// dual-end — handshake with the server, adopt its flow/max/tls/type, fill the pool, take the control
 // connection and run a Session; with flow '+' this end is the ingress on target[0].
 import { performance } from 'node:perf_hooks'
-import { NodePassError, ERR } from '../errors.js'
+import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ClientConfig } from '../url/types.js'
 import { POOL_KIND_BY_CODE } from '../url/types.js'
 import { clientHandshake } from './handshake.js'
@@ -67,7 +67,8 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     try {
       control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
     } catch {
-      throw new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
+      const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
+      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
     if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
     log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)

@@ -1,9 +1,11 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
-// cause, everything is closed, and after NP_SERVICE_COOLDOWN the tunnel starts again — forever, until close().
+// cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
+// starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
+// for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
-import { describeConfig } from '../url/describe.js'
+import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
 import { startServer } from './server.js'
 import { startClient } from './client.js'
@@ -31,6 +33,8 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   return startClient(cfg, rt)
 }
 
+const FIRST_RETRY_MS = 100
+
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const counters = new Counters()
   const rt: Runtime = {
@@ -49,10 +53,13 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
   let current: Attempt | undefined
+  const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
+    let delay = Math.min(FIRST_RETRY_MS, cooldown)
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       if (round > 0) rt.plane.restart()
+      const startedAt = Date.now()
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -66,8 +73,10 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       deps.log.error(`${Role} error: ${describeError(err)}`)
       await current?.close()
       current = undefined
+      if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
       try {
-        await sleep(deps.tunables.serviceCooldownMs, undefined, { signal: abort.signal })
+        await sleep(delay, undefined, { signal: abort.signal })
+        delay = Math.min(delay * 2, cooldown)
       } catch {
         break
       }

@@ -105,12 +105,12 @@ function isLoopbackOrUnspecified(host: string): boolean {
 }
 
 /**
- * Loop guard (tunnel-protocol.md §1): a target with the tunnel's port that is the tunnel host itself, a loopback /
- * unspecified address, or any address when the tunnel listens on all interfaces, points back at the tunnel.
+ * Loop guard (D5 "a target equal to the tunnel address"; tunnel-protocol.md §1): same port and either the same host,
+ * or both hosts local (loopback, `localhost`, unspecified or empty). Narrower than upstream, which also refuses a
+ * loopback target next to a remote tunnel host (`client://server.example:443/127.0.0.1:443` is fine here).
  */
 export function loopsBack(tunnel: HostPort, target: HostPort): boolean {
   if (target.port !== tunnel.port) return false
-  const t = tunnel.host.toLowerCase()
-  return isLoopbackOrUnspecified(target.host) || t === '' || t === '0.0.0.0' || t === '::' ||
-    t === target.host.toLowerCase()
+  const same = tunnel.host.toLowerCase() === target.host.toLowerCase()
+  return same || (isLoopbackOrUnspecified(tunnel.host) && isLoopbackOrUnspecified(target.host))
 }

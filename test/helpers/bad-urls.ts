@@ -60,6 +60,10 @@ export const BAD_URLS: readonly BadUrl[] = [
     issues: ['target: points back at the tunnel address ":10101", got "127.0.0.1:10101"'] },
   { url: 'client://127.0.0.1:10101/localhost:10101',
     issues: ['target: points back at the tunnel address "127.0.0.1:10101", got "localhost:10101"'] },
+  { url: 'server://0.0.0.0:10101/[::1]:10101',
+    issues: ['target: points back at the tunnel address "0.0.0.0:10101", got "[::1]:10101"'] },
+  { url: 'client://[::]:10101/:10101',
+    issues: ['target: points back at the tunnel address "[::]:10101", got ":10101"'] },
   { url: 'server://example.com:443/example.com:443',
     issues: ['target: points back at the tunnel address "example.com:443", got "example.com:443"'] },
   // query syntax, unknown and duplicated parameters, scope

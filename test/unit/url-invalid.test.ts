@@ -39,3 +39,22 @@ test('the tunnel key never appears in an issue', () => {
     assert.ok(!issues[0]!.includes('s3cr3t'), issues[0])
   }
 })
+
+test('random input never throws: always a config or a non-empty issue list (bounded, seeded)', () => {
+  const alphabet = ['server://', 'client://', 'master://', 'k@', ':', '[', ']', '::1', '127.0.0.1', 'h.example',
+    '10101', '0', '/', ',', '?', '&', '=', '%', '%2', '%41', '#', ';', '+', ' ', 'tls', 'min', 'max', 'type', '1', '2',
+    '3', 'crt', 'key', 'dns', '5m', 'block', 'é', '\t', '@', 'sni', 'none', 'x']
+  let seed = 12345
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed % n
+  }
+  for (let i = 0; i < 3000; i++) {
+    let url = ''
+    const parts = 1 + rand(14)
+    for (let j = 0; j < parts; j++) url += alphabet[rand(alphabet.length)]!
+    const r = parseUrl(url, { checkFiles: false })
+    if (r.ok) assert.ok(Object.isFrozen(r.config), url)
+    else assert.ok(r.issues.length > 0 && r.issues.every((s) => s.length > 0), url)
+  }
+})

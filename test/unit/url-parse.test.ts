@@ -94,6 +94,10 @@ test('several targets: split on ",", trimmed, empties dropped, IPv6 bracketed, p
 test('a target with the tunnel port is fine when it is a different host', () => {
   assert.deepEqual(ok('server://k@10.0.0.1:10101/10.0.0.2:10101').config,
     server({ tunnel: { host: '10.0.0.1', port: 10101 }, targets: [{ host: '10.0.0.2', port: 10101 }] }))
+  assert.deepEqual(ok('client://k@example.com:10101/127.0.0.1:10101').config,
+    client({ targets: [{ host: '127.0.0.1', port: 10101 }] }))
+  assert.deepEqual(ok('server://k@127.0.0.1:10101/127.0.0.1:10102').config,
+    server({ tunnel: { host: '127.0.0.1', port: 10101 }, targets: [{ host: '127.0.0.1', port: 10102 }] }))
 })
 
 test('every server parameter in its accepted forms', () => {
