@@ -32,6 +32,8 @@ export interface TargetDialerOptions {
   readonly dns: DnsResolver
   readonly timeoutMs: number
   readonly udpTimeoutMs?: number
+  /** NP_TCP_DATA_BUF_SIZE: stream buffer of target sockets. */
+  readonly bufferSize?: number
   readonly log: Logger
   readonly sourceState?: SourceState
   /** First re-probe delay of a down target; doubles per failure up to probeMaxMs. */
@@ -152,7 +154,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   const connectTcp = (ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> =>
     new Promise((resolve, reject) => {
       const localAddress = sourceFor(ip)
-      const socket = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) })
+      const socket = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, ...(opts.bufferSize ? { highWaterMark: opts.bufferSize } : {}), ...(localAddress !== undefined ? { localAddress } : {}) })
       let settled = false
       const done = (err: Error | undefined): void => {
         if (settled) return

@@ -17,6 +17,8 @@ export interface DataPlaneOptions {
   /** NP_TCP_DIAL_TIMEOUT / NP_UDP_DIAL_TIMEOUT. */
   readonly tcpDialTimeoutMs: number
   readonly udpDialTimeoutMs: number
+  /** NP_TCP_DATA_BUF_SIZE. */
+  readonly bufferSize?: number
   /** Keep one object per process so the dial= fallback survives restarts. */
   readonly sourceState?: SourceState
   readonly sniffTimeoutMs?: number
@@ -59,6 +61,7 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
     dns,
     timeoutMs: opts.tcpDialTimeoutMs,
     udpTimeoutMs: opts.udpDialTimeoutMs,
+    ...(opts.bufferSize ? { bufferSize: opts.bufferSize } : {}),
     log,
     probes: !cfg.notcp,
     ...(opts.sourceState !== undefined ? { sourceState: opts.sourceState } : {}),

@@ -70,7 +70,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
-    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,

@@ -21,7 +21,7 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   const want = rt.stickyMode ?? cfg.mode
   if (want !== 2) {
     try {
-      const ingress = await Ingress.bind(cfg.tunnel, { tcp: !cfg.notcp, udp: !cfg.noudp })
+      const ingress = await Ingress.bind(cfg.tunnel, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: rt.tunables.tcpDataBufSize })
       rt.stickyMode = 1
       return startSingle(cfg, rt, ingress)
     } catch (err) {
@@ -46,6 +46,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       log: deps.log,
       tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
       udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+      bufferSize: deps.tunables.tcpDataBufSize,
     }),
     creds: undefined,
     stickyMode: undefined,
@@ -58,8 +59,8 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     let delay = Math.min(FIRST_RETRY_MS, cooldown)
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
-      if (round > 0) rt.plane.restart()
       const startedAt = Date.now()
+      if (round > 0) rt.plane.restart()
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {

@@ -35,7 +35,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   const want = rt.stickyMode ?? cfg.mode
   if (want !== 2) {
     try {
-      ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+      ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     } catch (err) {
       if (want === 1) throw err
       log.debug(`Target not bindable (${describeError(err)}): forward mode`)
@@ -48,7 +48,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 2. The tunnel port: handshake first, pool connections after.
   const sockets = new Set<Socket>()
-  const tunnel = createServer({ allowHalfOpen: true, noDelay: true })
+  const tunnel = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: tunables.tcpDataBufSize })
   let transport: ServerTransport | undefined
   let allowIp: string | undefined
   const hs = new HandshakeServer(
