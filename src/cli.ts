@@ -5,6 +5,10 @@ import type { AnyConfig, TunnelConfig } from './url/types.js'
 import { createLogger } from './log.js'
 import { describeError } from './errors.js'
 import { runTunnel } from './tunnel/run.js'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { startMaster } from './master/index.js'
+import type { MasterConfig } from './url/types.js'
 
 const USAGE = `Usage: nodepass <url>
   nodepass "server://[key@]host:port/target[,target...]?params"
@@ -46,8 +50,52 @@ function dispatch(startup: Startup): void {
     case 'client':
       return runTunnelProcess(config, startup)
     case 'master':
-      return fail(['master mode is not available in this build'])
+      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)]))
+      return
   }
+}
+
+/** NP_STATE_DIR, else ${XDG_STATE_HOME:-$HOME/.local/state}/nodepass (independent of the working directory). */
+export function stateDirFrom(env: NodeJS.ProcessEnv): string {
+  if (env.NP_STATE_DIR) return env.NP_STATE_DIR
+  const xdg = env.XDG_STATE_HOME
+  return join(xdg ? xdg : join(env.HOME ?? homedir(), '.local', 'state'), 'nodepass')
+}
+
+/** A master:// process: banner (API, docs, state file, and the API key on a first start only), graceful shutdown. */
+async function runMaster(config: MasterConfig, startup: Startup): Promise<void> {
+  const tunables = startup.tunables
+  for (const w of startup.warnings) console.error(`Warning: ${w}`)
+  const master = await startMaster(config, { tunables, stateDir: stateDirFrom(process.env) })
+  const lines = [
+    'NodePass master is running',
+    `  API:   ${master.apiUrl}  (also without /v1)`,
+    `  Docs:  ${master.docsUrl}`,
+    `  State: ${master.stateFile}`,
+  ]
+  if (master.loadedBackup) lines.push(`  WARNING: ${master.loadedBackup}; the backup was loaded`)
+  if (master.newApiKey !== undefined)
+    lines.push(`  API key (first start; shown only this once, send it as X-API-Key): ${master.newApiKey}`)
+  console.log(lines.join('\n'))
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    const timer = setTimeout(() => {
+      console.error(`Master shutdown error: timed out after ${tunables.shutdownTimeoutMs} ms (${signal})`)
+      process.exit(1)
+    }, tunables.shutdownTimeoutMs)
+    timer.unref()
+    master.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`Master shutdown error: ${describeError(err)}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
 /** A server:// or client:// process: run the tunnel, stop cleanly on SIGINT/SIGTERM within NP_SHUTDOWN_TIMEOUT. */
