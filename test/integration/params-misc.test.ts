@@ -12,7 +12,7 @@ import { runTunnel } from '../../src/tunnel/run.js'
 import { LOG_LEVELS } from '../../src/log.js'
 
 /** One datagram to 127.0.0.1:port; resolves with the reply, or undefined when none arrives within ms. */
-async function udpAsk(t: TestContext, port: number, msg: string, ms = 3000): Promise<string | undefined> {
+async function udpAsk(t: TestContext, port: number, msg: string, ms = 15_000): Promise<string | undefined> {
   const s = createSocket('udp4')
   t.after(() => s.close())
   s.bind(0, '127.0.0.1')
