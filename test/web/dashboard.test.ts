@@ -2,7 +2,7 @@
 // process with real server+client instances: sign-in, create through the form, traffic, logs, stop/delete, key
 // regeneration. Needs /usr/bin/chromium (.ci/run installs it).
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -163,4 +163,52 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
 
   const unexpected = consoleErrors.filter((e) => !PROVOKED.test(e))
   assert.deepEqual(unexpected, [])
+})
+
+test('dashboard: reconnects after a master restart and the fresh initial burst replaces the list', { timeout: 120_000 }, async (t) => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
+  t.after(() => rm(stateDir, { recursive: true, force: true }))
+  const env = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' })
+  let master = startNodePass('master://127.0.0.1:0/api?log=info', env, 'master ')
+  t.after(() => master.stop())
+  const dashUrl = (await master.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
+  const key = (await master.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
+  const port = new URL(dashUrl).port
+  const create = async (alias: string): Promise<void> => {
+    const res = await fetch(`${dashUrl}api/v1/instances`, {
+      method: 'POST',
+      headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ alias, url: `server://127.0.0.1:${await freePort()}/127.0.0.1:${await freePort()}` }),
+    })
+    assert.equal(res.status, 201)
+  }
+  await create('keep-me')
+  await create('drop-me')
+
+  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
+  t.after(() => rm(profile, { recursive: true, force: true }))
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS })
+  t.after(() => ctx.close())
+  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  page.setDefaultTimeout(30_000)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await page.goto(dashUrl)
+  await signIn(page, key)
+  await page.waitForSelector('[data-testid=count]:text("2 of 2")')
+
+  // Master down: the page says so and keeps retrying; one instance disappears from the state meanwhile.
+  await master.stop('SIGTERM')
+  await page.waitForSelector('[data-testid=link-state]:text("reconnecting")')
+  const file = join(stateDir, 'nodepass.json')
+  const state = JSON.parse(await readFile(file, 'utf8')) as { instances: { alias: string }[] }
+  state.instances = state.instances.filter((i) => i.alias !== 'drop-me')
+  await writeFile(file, JSON.stringify(state))
+  master = startNodePass(`master://127.0.0.1:${port}/api?log=info`, env, 'master2 ')
+  await master.waitFor(/Dashboard: http/)
+
+  await page.waitForSelector('[data-testid=link-state]:text("live")')
+  await page.waitForSelector('[data-testid=count]:text("1 of 1")')
+  assert.equal(await page.textContent('[data-testid=instance-row] a.name'), 'keep-me')
+  assert.deepEqual(pageErrors, [])
 })
