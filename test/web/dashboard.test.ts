@@ -44,6 +44,7 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   const tunnelPort = await freePort()
   const localPort = await freePort()
 
+  await mkdir(join(ROOT, 'test-artifacts'), { recursive: true })
   const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
   t.after(() => rm(profile, { recursive: true, force: true }))
   const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 900 } })
@@ -79,6 +80,7 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   await page.click('button:text("Create")')
   assert.equal(await page.textContent('[data-testid=issue-rate]'), 'rate: must be an integer from 0 to 1000000, got "fast"')
   assert.match((await page.textContent('[data-testid=create-error]')) ?? '', /^Invalid URL format: rate: must be an integer/)
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-create.png') })
   await page.fill('#param-rate', '')
   assert.equal(await page.textContent('[data-testid=url-preview]'), `server://***@127.0.0.1:${tunnelPort}/127.0.0.1:${echo.port}`)
   await page.click('button:text("Create")')
@@ -117,7 +119,6 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   assert.doesNotMatch(rateText, ZERO_RATE)
   await page.waitForFunction(`[...document.querySelectorAll('[data-testid=instance-row]')]
     .some((r) => r.textContent.includes('web-server') && !/^↓ 0 B/.test(r.querySelector('[data-testid=total]').textContent))`)
-  await mkdir(join(ROOT, 'test-artifacts'), { recursive: true })
   await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard.png') })
 
   // The server's detail: a log line, the chart, then stop and delete.
@@ -151,6 +152,15 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   // Master panel, then a regenerated key signs this page out and shows the new key once.
   await page.click('a:text-is("Master")')
   await page.waitForSelector('[data-testid=master-ver]')
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-master.png') })
+  await page.fill('#m-alias', 'edge-1')
+  await page.click('[data-testid=master] button:text-is("Save")')
+  assert.equal(await page.textContent('[data-testid=master-msg]'), 'Alias saved')
+  const info = (await (await fetch(`${apiUrl}/info`, { headers: { 'X-API-Key': key } })).json()) as { alias: string }
+  assert.equal(info.alias, 'edge-1')
+  await page.fill('input[aria-label="host:port"]', `127.0.0.1:${echo.port}`)
+  await page.click('button:text-is("Ping")')
+  assert.match((await page.textContent('[data-testid=tcping-result]')) ?? '', new RegExp(`^127\\.0\\.0\\.1:${echo.port}: connected in \\d+ ms$`))
   page.once('dialog', (d) => void d.accept())
   await page.click('button:text("Regenerate API key")')
   const notice = (await page.textContent('[data-testid=notice]')) ?? ''

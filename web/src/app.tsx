@@ -1,5 +1,5 @@
 // The shell: sign-in state (sessionStorage), the SSE link, hash routes (#/, #/new, #/i/<id>, #/master).
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Api, ApiError, apiBase } from './api.js'
 import { CreatePanel } from './create.js'
 import { DetailPanel } from './detail.js'
@@ -81,6 +81,13 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
   else if (route === '/master') panel = <MasterPanel api={api} store={store} onError={onError} signOut={signOut} />
   else if (route.startsWith('/i/')) panel = <DetailPanel api={api} store={store} id={decodeURIComponent(route.slice(3))} onError={onError} />
 
+  // Keyboard users land in a panel when it opens and back on the list when it closes.
+  const panelRef = useRef<HTMLElement>(null)
+  const open = panel !== null ? route.split('/')[1] ?? '' : ''
+  useEffect(() => {
+    if (open !== '') panelRef.current?.focus()
+  }, [open, route])
+
   const masterAlias = store.keyInstance?.alias ?? ''
   return (
     <div class="shell">
@@ -102,7 +109,7 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
       </main>
       {panel !== null ? (
         <div class="overlay" onClick={(e) => e.target === e.currentTarget && go('#/')}>
-          <section class="panel" role="dialog" aria-modal="true">
+          <section class="panel" role="dialog" aria-modal="true" tabIndex={-1} ref={panelRef}>
             <a class="close" href="#/" aria-label="Close">✕</a>
             {panel}
           </section>
