@@ -8,7 +8,7 @@ import { tcpTransport } from './tcp.js'
 const loaders: Record<PoolKind, () => Promise<TransportFactory>> = {
   tcp: () => Promise.resolve(tcpTransport),
   quic: () => Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) is not available in this build')),
-  ws: () => Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 2 (WebSocket) is not available in this build')),
+  ws: async () => (await import('./ws.js')).wsTransport,
   h2: () => Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 3 (HTTP/2) is not available in this build')),
 }
 
