@@ -9,7 +9,7 @@ const loaders: Record<PoolKind, () => Promise<TransportFactory>> = {
   tcp: () => Promise.resolve(tcpTransport),
   quic: () => Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) is not available in this build')),
   ws: async () => (await import('./ws.js')).wsTransport,
-  h2: () => Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 3 (HTTP/2) is not available in this build')),
+  h2: async () => (await import('./h2.js')).h2Transport,
 }
 
 /** The transport factory for a pool type; rejects with NP_ERR_TRANSPORT_UNAVAILABLE when it cannot load. */
