@@ -13,10 +13,10 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
+import { OPENER, readOpener } from './opener.js'
 import { TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
@@ -26,31 +26,6 @@ const STREAM_WINDOW = 1 << 20
 const SESSION_WINDOW = 64 << 20
 /** nghttp2 memory cap per session, in MB (Node's default of 10 is too small for hundreds of busy streams). */
 const SESSION_MEMORY_MB = 256
-
-/** Reads the 1-byte opener; anything after it stays buffered in the stream. */
-export function readOpener(stream: Duplex, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      clearTimeout(timer)
-      stream.off('readable', onReadable)
-      stream.off('end', onEnd)
-      stream.off('error', done)
-      if (err) reject(err)
-      else resolve()
-    }
-    const onReadable = (): void => {
-      const b = stream.read(1) as Buffer | null
-      if (!b) return
-      if (b[0] === 0) done()
-      else done(new Error(`bad stream opener 0x${b[0]!.toString(16).padStart(2, '0')}`))
-    }
-    const onEnd = (): void => done(new Error('stream closed before the opener'))
-    const timer = setTimeout(() => done(new Error('no stream opener in time')), timeoutMs)
-    stream.on('readable', onReadable)
-    stream.once('end', onEnd)
-    stream.once('error', done)
-  })
-}
 
 function refuse(stream: ServerHttp2Stream, status: number, body: string): void {
   if (stream.destroyed || stream.headersSent) return
@@ -217,7 +192,7 @@ class H2Client implements ClientTransport {
       { ':method': 'POST', ':path': H2_PATH, ':scheme': 'https', ':authority': this.#authority, 'content-type': 'application/octet-stream' },
       { endStream: false },
     )
-    req.write(Buffer.from([0]))
+    req.write(OPENER)
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
         clearTimeout(timer)
