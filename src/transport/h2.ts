@@ -13,6 +13,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
@@ -26,6 +27,8 @@ const STREAM_WINDOW = 1 << 20
 const SESSION_WINDOW = 64 << 20
 /** nghttp2 memory cap per session, in MB (Node's default of 10 is too small for hundreds of busy streams). */
 const SESSION_MEMORY_MB = 256
+/** As Go's http2 transport (PingTimeout 15 s). */
+const PING_TIMEOUT_MS = 15_000
 
 function refuse(stream: ServerHttp2Stream, status: number, body: string): void {
   if (stream.destroyed || stream.headersSent) return
@@ -170,17 +173,20 @@ class H2Client implements ClientTransport {
     return live
   }
 
-  /** PING every report interval; a PING still unanswered at the next tick kills the session (→ re-dial). */
+  /** PING every report interval; one unanswered for PING_TIMEOUT_MS (a busy peer is slow, not dead) kills the session. */
   #keepAlive(live: Live): void {
-    let waiting = false
+    let sentAt = 0
     const timer = setInterval(() => {
-      if (waiting) return live.session.destroy(new Error('HTTP/2 ping timeout'))
-      waiting = true
+      if (sentAt) {
+        if (performance.now() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
+        return
+      }
+      sentAt = performance.now()
       const sent = live.session.ping((err) => {
-        waiting = false
-        if (err) live.session.destroy(err)
+        sentAt = 0
+        if (err && !live.session.destroyed) live.session.destroy(err)
       })
-      if (!sent) waiting = false
+      if (!sent) sentAt = 0
     }, this.opts.tunables.reportIntervalMs)
     live.session.once('close', () => clearInterval(timer))
   }

@@ -16,6 +16,8 @@ export interface MatrixOptions {
   readonly bulkBytes: number
   /** Informal throughput lines for the report (never asserted). */
   readonly note?: (line: string) => void
+  /** Which parts to register (default all), so a slow transport can spread them over files run in parallel. */
+  readonly parts?: ReadonlyArray<'reverse' | 'forward' | 'faults'>
 }
 
 async function concurrentEchoes(port: number, n: number, size: number): Promise<void> {
@@ -25,8 +27,10 @@ async function concurrentEchoes(port: number, n: number, size: number): Promise<
 
 export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
   const note = o.note ?? ((line: string) => process.env.NP_TEST_THROUGHPUT && process.stderr.write(`${line}\n`))
+  const parts = o.parts ?? ['reverse', 'forward', 'faults']
   for (const forward of [false, true]) {
     const mode = forward ? 'forward' : 'reverse'
+    if (!parts.includes(mode)) continue
     test(`${type} ${mode}: TCP bulk, 200 concurrent echoes, UDP datagrams`, async (t) => {
       const p = await startPair(t, { type, tls: o.tls, forward })
       const t0 = performance.now()
@@ -44,6 +48,8 @@ export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
       await udpEchoSizes(p.publicPort, UDP_SIZES)
     })
   }
+
+  if (!parts.includes('faults')) return
 
   test(`${type}: a wrong tunnel key is refused`, async (t) => {
     const clog = memLogger('debug', 'X ')
