@@ -114,9 +114,6 @@ class H2Client implements ClientTransport {
     this.#authority = joinHostPort(opts.host, opts.port)
   }
 
-  /** Session count since start (a new one means a re-dial). */
-  sessions = 0
-
   #session(): Promise<Live> {
     const live = this.#live
     if (live && !live.session.closed && !live.session.destroyed) return Promise.resolve(live)
@@ -167,7 +164,6 @@ class H2Client implements ClientTransport {
     session.once('goaway', () => {
       if (this.#live === live) this.#live = undefined
     })
-    this.sessions++
     this.#live = live
     if (this.#closed) session.destroy()
     return live
