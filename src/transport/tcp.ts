@@ -48,18 +48,18 @@ export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: s
 export function dialStream(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {
   return new Promise((resolve, reject) => {
     const useTls = opts.tls.mode !== 0
-    const common = { host, port: opts.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
+    const common = { host, port: opts.port, allowHalfOpen: true, noDelay: true, highWaterMark: opts.tunables.tcpDataBufSize, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
     const sock: Socket = useTls
       ? tlsConnect({ ...common, ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
       : netConnect(common)
     const timer = setTimeout(
-      () => sock.destroy(new NodePassError(ERR.DIAL_FAILED, `dial ${host}:${opts.port}: timeout`)),
+      () => sock.destroy(new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: timeout`)),
       opts.tunables.tcpDialTimeoutMs,
     )
     const fail = (err: Error): void => {
       clearTimeout(timer)
       sock.destroy()
-      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${host}:${opts.port}: ${describeError(err)}`, { cause: err }))
+      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err }))
     }
     sock.once('error', fail)
     sock.once(useTls ? 'secureConnect' : 'connect', () => {

@@ -7,7 +7,7 @@ import { runTunnel } from '../../src/tunnel/run.js'
 import type { PoolKind, TlsConfig } from '../../src/url/types.js'
 import { clientCfg, memLogger, testTunables } from './config.js'
 import { sha256, tcpEchoExact, tcpRoundTrip, until } from './net.js'
-import { ready, startPair, udpEchoSizes, UDP_SIZES } from './tunnel-pair.js'
+import { ready, startPair, udpEchoSizes, UDP_SIZES } from './transport-pair.js'
 
 export interface MatrixOptions {
   readonly tls: TlsConfig

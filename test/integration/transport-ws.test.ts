@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { loadTransport } from '../../src/transport/index.js'
 import { wsUrl } from '../../src/transport/ws.js'
 import { transportMatrix } from '../helpers/transport-matrix.js'
-import { startPair, udpEchoSizes } from '../helpers/tunnel-pair.js'
+import { startPair, udpEchoSizes } from '../helpers/transport-pair.js'
 import { memLogger, testTunables } from '../helpers/config.js'
 import { tcpEchoExact, until } from '../helpers/net.js'
 
