@@ -59,7 +59,9 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     session.once('close', () => sessions.delete(session))
     session.socket.once('end', () => session.destroy())
     session.on('error', (err) => opts.log.debug(`HTTP/2 session error: ${describeError(err)}`))
-    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW))
+    session.once('connect', () => {
+      if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW)
+    })
   })
   h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     stream.on('error', () => {})
@@ -155,6 +157,7 @@ class H2Client implements ClientTransport {
     // A lost connection ends the session (and so all its streams) at once, without a RST_STREAM per stream.
     sock.once('end', () => session.destroy())
     sock.once('close', () => session.destroy())
+    if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
     const live: Live = { session, fp: ps.fp, ip: ps.remoteIp }
     this.#keepAlive(live)
@@ -173,16 +176,21 @@ class H2Client implements ClientTransport {
   #keepAlive(live: Live): void {
     let sentAt = 0
     const timer = setInterval(() => {
+      if (live.session.destroyed || live.session.closed) return clearInterval(timer)
       if (sentAt) {
         if (performance.now() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
         return
       }
       sentAt = performance.now()
-      const sent = live.session.ping((err) => {
-        sentAt = 0
-        if (err && !live.session.destroyed) live.session.destroy(err)
-      })
-      if (!sent) sentAt = 0
+      try {
+        const sent = live.session.ping((err) => {
+          sentAt = 0
+          if (err && !live.session.destroyed) live.session.destroy(err)
+        })
+        if (!sent) sentAt = 0
+      } catch (err) {
+        live.session.destroy(err as Error)
+      }
     }, this.opts.tunables.reportIntervalMs)
     live.session.once('close', () => clearInterval(timer))
   }
