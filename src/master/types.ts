@@ -1,4 +1,6 @@
 // API shapes of the master (master-api.md §3) and the persisted record behind each instance.
+import type { TunnelStats } from '../tunnel/types.js'
+
 export type InstanceStatus = 'running' | 'stopped' | 'error'
 
 export interface Peer {
@@ -12,8 +14,8 @@ export interface Meta {
   tags: Record<string, string>
 }
 
-/** What the API returns, field order as upstream. `********` uses type '' and status ''. */
-export interface InstanceView {
+/** What the API returns (mode…udptx from TunnelStats); JSON field order as upstream. `********` uses type '' and status ''. */
+export interface InstanceView extends TunnelStats {
   id: string
   alias: string
   type: 'server' | 'client' | ''
@@ -22,15 +24,6 @@ export interface InstanceView {
   config: string
   restart: boolean
   meta: Meta
-  mode: number
-  ping: number
-  pool: number
-  tcps: number
-  udps: number
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
 }
 
 export const COUNTERS = ['tcprx', 'tcptx', 'udprx', 'udptx'] as const

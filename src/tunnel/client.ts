@@ -56,9 +56,10 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const cleanup = async (): Promise<void> => {
     filler.stop()
     session?.close()
+    const closingTransport = transport.close()
     pool.close()
     ingress?.close()
-    await transport.close()
+    await closingTransport
   }
   try {
     log.info('Getting tunnel pool ready...')

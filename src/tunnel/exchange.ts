@@ -92,16 +92,23 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   })
 }
 
-export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void> {
-  if (ctx.cfg.notcp || !sig.id) return
-  let conn: PoolConn
+/** Takes the pool connection a tcp/udp signal names; a miss is logged and counted toward a pool flush. */
+async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'): Promise<PoolConn | undefined> {
+  if (!sig.id || (kind === 'TCP' ? ctx.cfg.notcp : ctx.cfg.noudp)) return undefined
   try {
-    conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
+    const conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
+    track(ctx, conn.stream)
+    return conn
   } catch (err) {
     ctx.pool.errors++
-    return ctx.log.error(`Egress TCP ${sig.id}: ${describeError(err)}`)
+    ctx.log.error(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
+    return undefined
   }
-  track(ctx, conn.stream)
+}
+
+export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void> {
+  const conn = await claimFor(ctx, sig, 'TCP')
+  if (!conn) return
   if (!takeSlot(ctx, 'TCP')) return void conn.stream.destroy()
   const release = once(() => ctx.counters.tcps--)
   conn.stream.once('close', () => {
@@ -228,15 +235,9 @@ class UdpSessionIn {
 }
 
 export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void> {
-  if (ctx.cfg.noudp || !sig.id) return
-  let conn: PoolConn
-  try {
-    conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
-  } catch (err) {
-    ctx.pool.errors++
-    return ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
-  }
-  const stream: Duplex = track(ctx, conn.stream)
+  const conn = await claimFor(ctx, sig, 'UDP')
+  if (!conn) return
+  const stream: Duplex = conn.stream
   if (!takeSlot(ctx, 'UDP')) return void stream.destroy()
   let sock: UdpSocket | undefined
   let timer: NodeJS.Timeout | undefined

@@ -129,10 +129,12 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       closing = true
       resolveStop(new NodePassError(ERR.CLOSED, 'closed'))
       session?.close()
+      // The transport first: multiplexed ones (h2, QUIC) then drop every stream at once instead of one by one.
+      const closingTransport = transport?.close()
       pool.close()
       hs.close()
       ingress?.close()
-      await transport?.close()
+      await closingTransport
       for (const s of sockets) s.destroy()
       await new Promise<void>((r) => tunnel.close(() => r()))
     },

@@ -1,0 +1,238 @@
+// type=1: QUIC (TLS 1.3, ALPN np-quic) through @matrixai/quic, an optional native package loaded only for this
+// type. One connection per client, re-dialled when it dies; each pool entry is a bidirectional stream: the client
+// writes the 0x00 opener (a QUIC peer sees a stream only with its first byte), the server reads it and the pool
+// writes the 4-byte ID. Keep-alive 5 s, idle timeout 15 s (as upstream), payload sizes raised for throughput.
+import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
+import { Duplex } from 'node:stream'
+import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
+import Logger, { LogLevel } from '@matrixai/logger'
+import { NodePassError, ERR, describeError } from '../errors.js'
+import { joinHostPort, unmapIp } from '../net/addr.js'
+import { fingerprint } from '../tunnel/protocol.js'
+import { OPENER, readOpener } from './opener.js'
+import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
+
+export const QUIC_ALPN = 'np-quic'
+const KEEPALIVE_MS = 5000
+const IDLE_TIMEOUT_MS = 15000
+/** The library waits out QUIC's draining period on close; we stop waiting after this (it finishes in the background). */
+const CLOSE_WAIT_MS = 1000
+
+/** Settings both ends use (quic-notes.md: the defaults run at ~2 MB/s on loopback). */
+function tuning(max: number): Record<string, unknown> {
+  return {
+    applicationProtos: [QUIC_ALPN],
+    keepAliveIntervalTime: KEEPALIVE_MS,
+    maxIdleTimeout: IDLE_TIMEOUT_MS,
+    maxSendUdpPayloadSize: 65527,
+    maxRecvUdpPayloadSize: 65527,
+    readableChunkSize: 65536,
+    initialMaxData: 32 << 20,
+    initialMaxStreamDataBidiLocal: 2 << 20,
+    initialMaxStreamDataBidiRemote: 2 << 20,
+    maxConnectionWindow: 64 << 20,
+    initialMaxStreamsBidi: Math.max(2048, max * 4),
+    enableEarlyData: false,
+  }
+}
+
+/** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
+const UDP_BUFFER = 4 << 20
+
+/** Raises the UDP socket buffers underneath a started QUICServer/QUICClient (best effort; the library keeps it private). */
+function growBuffers(owner: QUICServer | QUICClient): void {
+  const dgram = (owner as unknown as { socket?: { socket?: { setRecvBufferSize(n: number): void; setSendBufferSize(n: number): void } } }).socket?.socket
+  try {
+    dgram?.setRecvBufferSize(UDP_BUFFER)
+    dgram?.setSendBufferSize(UDP_BUFFER)
+  } catch {
+    /* not permitted: keep the defaults */
+  }
+}
+
+function quietLogger(): Logger {
+  return new Logger('quic', LogLevel.SILENT, [])
+}
+
+const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
+
+/** Retry-token HMAC for the server (TLS itself uses the certificate). */
+const serverCryptoOps = {
+  sign: (key: ArrayBuffer, data: ArrayBuffer): Promise<ArrayBuffer> =>
+    Promise.resolve(toArrayBuffer(createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest())),
+  verify: (key: ArrayBuffer, data: ArrayBuffer, sig: ArrayBuffer): Promise<boolean> => {
+    const want = createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest()
+    const got = Buffer.from(sig)
+    return Promise.resolve(got.length === want.length && timingSafeEqual(got, want))
+  },
+}
+
+const clientCryptoOps = {
+  randomBytes: (data: ArrayBuffer): Promise<void> => {
+    randomFillSync(new Uint8Array(data))
+    return Promise.resolve()
+  },
+}
+
+/** A QUIC stream as a Node Duplex: end() sends FIN, destroy() resets the stream, the peer's FIN is EOF. */
+export function quicDuplex(qs: QUICStream): Duplex {
+  const d = Duplex.fromWeb({ readable: qs.readable, writable: qs.writable }, { allowHalfOpen: true } as never)
+  d.once('close', () => {
+    if (!qs.closed) qs.destroy({ force: true }).catch(() => {})
+  })
+  return d
+}
+
+function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
+  if (!opts.creds) return Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2'))
+  const creds = opts.creds
+  const server = new QUICServer({
+    crypto: { key: toArrayBuffer(randomBytes(32)), ops: serverCryptoOps },
+    config: { ...tuning(opts.max), ...creds.pair(), verifyPeer: false },
+    logger: quietLogger(),
+  })
+  const conns = new Set<QUICConnection>()
+  server.addEventListener(events.EventQUICServerConnection.name, (evt: Event) => {
+    const conn = (evt as events.EventQUICServerConnection).detail
+    const ip = unmapIp(conn.remoteHost)
+    if (opts.allowIp !== undefined && ip !== opts.allowIp) {
+      opts.log.debug(`QUIC connection from ${ip} refused: not the handshaken client`)
+      conn.stop({ isApp: true, errorCode: 1, force: true }).catch(() => {})
+      return
+    }
+    opts.log.debug(`QUIC connection from ${joinHostPort(ip, conn.remotePort)}`)
+    conns.add(conn)
+    conn.addEventListener(events.EventQUICConnectionStopped.name, () => conns.delete(conn), { once: true })
+    conn.addEventListener(events.EventQUICConnectionStream.name, (sevt: Event) => {
+      const qs = (sevt as events.EventQUICConnectionStream).detail
+      const stream = quicDuplex(qs)
+      stream.on('error', () => {})
+      if (!opts.accepting()) return void stream.destroy()
+      readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
+        () => opts.onStream({ stream, socket: undefined, fp: creds.fingerprint(), remoteIp: ip }),
+        (err: unknown) => {
+          opts.log.debug(`QUIC stream from ${ip}: ${describeError(err)}`)
+          stream.destroy()
+        },
+      )
+    })
+  })
+  server.addEventListener(events.EventQUICServerError.name, (evt: Event) => {
+    opts.log.debug(`QUIC server error: ${describeError((evt as events.EventQUICServerError).detail)}`)
+  })
+  const host = opts.tunnelHost || '::'
+  return server.start({ host, port: opts.tunnelPort, ...(host === '::' ? { ipv6Only: false } : {}) }).then(
+    () => {
+      growBuffers(server)
+      return {
+      async close() {
+        await withTimeout(server.stop({ isApp: true, errorCode: 0, force: true }), CLOSE_WAIT_MS).catch(() => {})
+        conns.clear()
+      },
+      }
+    },
+    (err: unknown) => {
+      throw new NodePassError(ERR.BIND_FAILED, `QUIC bind ${joinHostPort(host, opts.tunnelPort)}/udp: ${describeError(err)}`, { cause: err })
+    },
+  )
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timeout after ${ms}ms`)), ms)
+    }),
+  ])
+}
+
+interface Live {
+  readonly client: QUICClient
+  readonly fp: string | undefined
+  readonly ip: string
+}
+
+class QuicClientTransport implements ClientTransport {
+  #live: Live | undefined
+  #connecting: Promise<Live> | undefined
+  #closed = false
+
+  constructor(private readonly opts: ClientTransportOptions) {}
+
+  #alive(l: Live | undefined): l is Live {
+    return !!l && !l.client.closed && !l.client.connection.closed
+  }
+
+  #connection(): Promise<Live> {
+    if (this.#alive(this.#live)) return Promise.resolve(this.#live)
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined))
+    return this.#connecting
+  }
+
+  async #connect(): Promise<Live> {
+    if (this.#closed) throw new NodePassError(ERR.CLOSED, 'transport closed')
+    const { opts } = this
+    const old = this.#live
+    this.#live = undefined
+    if (old) old.client.destroy({ force: true }).catch(() => {})
+    const address = await opts.resolve()
+    const where = joinHostPort(opts.host, opts.port)
+    let client: QUICClient
+    try {
+      client = await QUICClient.createQUICClient(
+        {
+          host: address,
+          port: opts.port,
+          serverName: opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host,
+          localHost: address.includes(':') ? '::' : '0.0.0.0',
+          crypto: { ops: clientCryptoOps },
+          config: { ...tuning(opts.max), verifyPeer: opts.tls.mode === 2 },
+          logger: quietLogger(),
+        },
+        { timer: opts.tunables.tcpDialTimeoutMs },
+      )
+    } catch (err) {
+      throw new NodePassError(ERR.DIAL_FAILED, `dial ${where}/quic: ${describeError(err)}`, { cause: err })
+    }
+    growBuffers(client)
+    client.addEventListener(events.EventQUICClientError.name, (evt: Event) => {
+      opts.log.debug(`QUIC connection error: ${describeError((evt as events.EventQUICClientError).detail)}`)
+    })
+    const cert = client.connection.getRemoteCertsChain()[0]
+    const live: Live = { client, fp: cert ? fingerprint(Buffer.from(cert)) : undefined, ip: unmapIp(client.connection.remoteHost) }
+    this.#live = live
+    if (this.#closed) await this.close()
+    return live
+  }
+
+  async dial(): Promise<PoolStream> {
+    const live = await this.#connection()
+    let stream: Duplex
+    try {
+      stream = quicDuplex(live.client.connection.newStream('bidi'))
+    } catch (err) {
+      // The connection is unusable (e.g. stream limit or closing): drop it so the next dial re-dials.
+      if (this.#live === live) {
+        this.#live = undefined
+        live.client.destroy({ force: true }).catch(() => {})
+      }
+      throw new NodePassError(ERR.DIAL_FAILED, `QUIC stream: ${describeError(err)}`, { cause: err })
+    }
+    stream.write(OPENER)
+    return { stream, socket: undefined, fp: live.fp, remoteIp: live.ip }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    const live = this.#live
+    this.#live = undefined
+    if (live) await withTimeout(live.client.destroy({ force: true }), CLOSE_WAIT_MS).catch(() => {})
+  }
+}
+
+export const quicTransport: TransportFactory = {
+  kind: 'quic',
+  server: serverTransport,
+  client: (opts: ClientTransportOptions) => Promise.resolve(new QuicClientTransport(opts)),
+}

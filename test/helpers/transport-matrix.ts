@@ -1,0 +1,89 @@
+// The tunnel integration matrix every pool type runs: reverse and forward mode with TCP bulk (SHA-256), 200
+// concurrent echoes, UDP datagram echo; wrong key refused; server restart recovered.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { runTunnel } from '../../src/tunnel/run.js'
+import type { PoolKind, TlsConfig } from '../../src/url/types.js'
+import { clientCfg, memLogger, testTunables } from './config.js'
+import { sha256, tcpEchoExact, tcpRoundTrip, until } from './net.js'
+import { ready, startPair, udpEchoSizes, UDP_SIZES } from './transport-pair.js'
+
+export interface MatrixOptions {
+  readonly tls: TlsConfig
+  /** The transport carries a TCP half-close (h2, QUIC); WebSocket's close is a full close. */
+  readonly halfClose: boolean
+  readonly bulkBytes: number
+  /** Informal throughput lines for the report (never asserted). */
+  readonly note?: (line: string) => void
+  /** Which parts to register (default all), so a slow transport can spread them over files run in parallel. */
+  readonly parts?: ReadonlyArray<'reverse' | 'forward' | 'faults'>
+}
+
+async function concurrentEchoes(port: number, n: number, size: number): Promise<void> {
+  const results = await Promise.all(Array.from({ length: n }, () => tcpEchoExact(port, size)))
+  for (const r of results) assert.equal(r.got, r.sent)
+}
+
+export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
+  const note = o.note ?? ((line: string) => process.env.NP_TEST_THROUGHPUT && process.stderr.write(`${line}\n`))
+  const parts = o.parts ?? ['reverse', 'forward', 'faults']
+  for (const forward of [false, true]) {
+    const mode = forward ? 'forward' : 'reverse'
+    if (!parts.includes(mode)) continue
+    test(`${type} ${mode}: TCP bulk, 200 concurrent echoes, UDP datagrams`, async (t) => {
+      const p = await startPair(t, { type, tls: o.tls, forward })
+      const t0 = performance.now()
+      const bulk = await tcpEchoExact(p.publicPort, o.bulkBytes, '127.0.0.1', 120_000)
+      const ms = performance.now() - t0
+      assert.equal(bulk.got, bulk.sent)
+      note(`[throughput] ${type} ${mode}: ${o.bulkBytes >> 20} MiB each way in ${ms.toFixed(0)} ms = ${((o.bulkBytes / ms) * 1000 / 1e6).toFixed(1)} MB/s per direction`)
+      if (o.halfClose) {
+        const payload = randomBytes(1 << 20)
+        assert.equal(sha256(await tcpRoundTrip(p.publicPort, payload)), sha256(payload))
+      }
+      const c0 = performance.now()
+      await concurrentEchoes(p.publicPort, 200, 64 << 10)
+      note(`[throughput] ${type} ${mode}: 200 x 64 KiB concurrent echoes in ${(performance.now() - c0).toFixed(0)} ms`)
+      await udpEchoSizes(p.publicPort, UDP_SIZES)
+    })
+  }
+
+  if (!parts.includes('faults')) return
+
+  test(`${type}: a wrong tunnel key is refused`, async (t) => {
+    const clog = memLogger('debug', 'X ')
+    const p = await startPair(t, {
+      type,
+      tls: o.tls,
+      beforeClient: async (tunnelPort) => {
+        const bad = runTunnel(clientCfg(tunnelPort, [1], { key: 'wrong-key' }), { log: clog, tunables: testTunables() })
+        try {
+          await until(() => clog.lines.some((l) => l.includes('Client error: ')), 10_000, 'client error')
+        } finally {
+          await bad.close()
+        }
+      },
+    })
+    const line = clog.lines.find((l) => l.includes('Client error: '))!
+    assert.match(line, /Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\)/)
+    assert.ok(p.slog.lines.some((l) => l.includes('Tunnel handshake refused from 127.0.0.1: invalid tunnel key')))
+    // The right client still gets through afterwards.
+    const r = await tcpEchoExact(p.publicPort, 100_000)
+    assert.equal(r.got, r.sent)
+  })
+
+  test(`${type}: the client recovers after a server restart`, async (t) => {
+    const p = await startPair(t, { type, tls: o.tls })
+    await p.server.close()
+    const from = p.clog.lines.length
+    const slog = memLogger('debug', 'S2 ')
+    p.server = runTunnel(p.serverCfg, { log: slog, tunables: testTunables() })
+    const t0 = performance.now()
+    await ready({ slog, clog: p.clog }, o.tls.mode !== 0, from)
+    note(`[restart] ${type}: tunnel ready again ${(performance.now() - t0).toFixed(0)} ms after the new server started`)
+    const r = await tcpEchoExact(p.publicPort, 1 << 20)
+    assert.equal(r.got, r.sent)
+    await udpEchoSizes(p.publicPort, [1, 512, 8192])
+  })
+}

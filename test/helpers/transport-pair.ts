@@ -1,0 +1,137 @@
+// Starts an in-process server + client tunnel pair over a chosen pool type, with a TCP+UDP echo target on one port.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
+import { runTunnel } from '../../src/tunnel/run.js'
+import type { RunningTunnel } from '../../src/tunnel/types.js'
+import type { ClientConfig, PoolKind, ServerConfig, TlsConfig } from '../../src/url/types.js'
+import { clientCfg, memLogger, serverCfg, testTunables } from './config.js'
+import { freePort, tcpEcho, until } from './net.js'
+
+export interface Pair {
+  /** Where users connect (TCP and UDP). */
+  readonly publicPort: number
+  readonly tunnelPort: number
+  readonly slog: ReturnType<typeof memLogger>
+  readonly clog: ReturnType<typeof memLogger>
+  server: RunningTunnel
+  readonly client: RunningTunnel
+  readonly serverCfg: ServerConfig
+}
+
+export interface PairOptions {
+  readonly type: PoolKind
+  readonly tls?: TlsConfig
+  readonly forward?: boolean
+  readonly server?: Partial<ServerConfig>
+  readonly client?: Partial<ClientConfig>
+  /** Runs once the server is up, before the client starts (e.g. to try a bad client first). */
+  readonly beforeClient?: (tunnelPort: number) => Promise<void>
+}
+
+/** A TCP echo server and a UDP echo socket on the same port number. */
+export async function echoTarget(t: TestContext): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const tcp = await tcpEcho()
+    const udp = createSocket('udp4')
+    udp.on('message', (m, r) => udp.send(m, r.port, r.address))
+    try {
+      udp.bind(tcp.port, '127.0.0.1')
+      await once(udp, 'listening')
+    } catch {
+      await tcp.close()
+      continue
+    }
+    t.after(async () => {
+      udp.close()
+      await tcp.close()
+    })
+    return tcp.port
+  }
+  throw new Error('no port free for both TCP and UDP')
+}
+
+export async function startPair(t: TestContext, o: PairOptions): Promise<Pair> {
+  const echoPort = await echoTarget(t)
+  const tunnelPort = await freePort()
+  const publicPort = await freePort()
+  const slog = memLogger('debug', 'S ')
+  const clog = memLogger('debug', 'C ')
+  const tls = o.tls ?? { mode: 1 }
+  const sc = serverCfg(tunnelPort, [o.forward ? echoPort : publicPort], { type: o.type, tls, ...o.server })
+  const cc = clientCfg(tunnelPort, [o.forward ? publicPort : echoPort], o.client)
+  const server = runTunnel(sc, { log: slog, tunables: testTunables() })
+  t.after(() => server.close())
+  if (o.beforeClient) {
+    await until(() => slog.lines.some((l) => /TLS code-\d/.test(l)), 10_000, 'server listening')
+    await o.beforeClient(tunnelPort)
+  }
+  const pair: Pair = {
+    publicPort,
+    tunnelPort,
+    slog,
+    clog,
+    serverCfg: sc,
+    server,
+    client: runTunnel(cc, { log: clog, tunables: testTunables() }),
+  }
+  t.after(async () => {
+    await pair.client.close()
+    await pair.server.close()
+  })
+  await ready(pair, tls.mode !== 0)
+  return pair
+}
+
+/** Waits for the handshake (and, with TLS, the fingerprint verify) on both ends. */
+export async function ready(p: Pick<Pair, 'slog' | 'clog'>, verify: boolean, clientFrom = 0): Promise<void> {
+  const want = verify ? 'TLS certificate fingerprint verified' : 'Marking tunnel handshake as complete'
+  const seen = (lines: string[], from: number): boolean => lines.slice(from).some((l) => l.includes(want))
+  await until(() => seen(p.slog.lines, 0) && seen(p.clog.lines, clientFrom), 20_000, want)
+}
+
+/**
+ * Sends datagrams of the given sizes one at a time and checks each echo is byte-identical and unsplit. UDP may lose
+ * a datagram (e.g. the pool connection a new session took was being closed by the peer at that moment), so each
+ * size gets up to 3 sends; a wrong or split echo fails at once.
+ */
+export async function udpEchoSizes(port: number, sizes: number[], timeoutMs = 3000): Promise<void> {
+  const sock: UdpSocket = createSocket('udp4')
+  sock.bind(0, '127.0.0.1')
+  await once(sock, 'listening')
+  const echo = (payload: Buffer): Promise<Buffer | undefined> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sock.off('message', onMsg)
+        resolve(undefined)
+      }, timeoutMs)
+      const onMsg = (m: Buffer): void => {
+        clearTimeout(timer)
+        sock.off('message', onMsg)
+        resolve(m)
+      }
+      sock.on('message', onMsg)
+      sock.send(payload, port, '127.0.0.1')
+    })
+  try {
+    for (const size of sizes) {
+      const payload = randomBytes(size)
+      let back: Buffer | undefined
+      for (let attempt = 0; attempt < 3 && !back; attempt++) back = await echo(payload)
+      assert.ok(back, `no echo for a ${size}-byte datagram (3 tries, ${timeoutMs}ms each)`)
+      assert.equal(back.length, size, `datagram of ${size} bytes came back as ${back.length}`)
+      assert.ok(back.equals(payload), `datagram of ${size} bytes changed`)
+    }
+  } finally {
+    sock.close()
+  }
+}
+
+/** 1..64, then every 97th size, then the edges up to 8192. */
+export const UDP_SIZES: number[] = [
+  ...Array.from({ length: 64 }, (_, i) => i + 1),
+  ...Array.from({ length: 84 }, (_, i) => 65 + i * 97),
+  1400, 1472, 4096, 8191, 8192,
+]
