@@ -1,0 +1,66 @@
+// Pool transports (type=0 TCP, 1 QUIC, 2 WebSocket, 3 HTTP/2) behind one interface. A transport only carries
+// byte streams: the pool writes/reads the 4-byte IDs on whatever stream the transport yields.
+import type { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
+import type { Logger } from '../log.js'
+import type { ServerCredentials } from '../tls/certs.js'
+import type { PoolKind } from '../url/types.js'
+
+export interface PoolStream {
+  readonly stream: Duplex
+  /** The TCP socket underneath, when the stream has one to itself. */
+  readonly socket: Socket | undefined
+  /** Server: own certificate fingerprint; client: the peer certificate's fingerprint; undefined without TLS. */
+  readonly fp: string | undefined
+  readonly remoteIp: string
+}
+
+export interface ServerTransportOptions {
+  readonly tunnelHost: string
+  readonly tunnelPort: number
+  readonly creds: ServerCredentials | undefined
+  /** Only this client IP may open pool streams (undefined = anyone, as upstream's WebSocket pool). */
+  readonly allowIp: string | undefined
+  /** Refuse new streams while this returns false (the server pool is full). */
+  readonly accepting: () => boolean
+  readonly onStream: (s: PoolStream) => void
+  readonly log: Logger
+  readonly tunables: { readonly reportIntervalMs: number; readonly handshakeTimeoutMs: number }
+  readonly max: number
+}
+
+export interface ServerTransport {
+  /** TCP-based transports receive the tunnel port's sockets after the handshake. */
+  handleSocket?(socket: Socket): void
+  close(): Promise<void>
+}
+
+export type TlsVerify = { readonly mode: 0 } | { readonly mode: 1 } | { readonly mode: 2; readonly servername: string }
+
+export interface ClientTransportOptions {
+  /** The tunnel address (host as written, port). */
+  readonly host: string
+  readonly port: number
+  /** Resolved address to dial (DNS cache applied), or the host itself. */
+  readonly resolve: () => Promise<string>
+  readonly tls: TlsVerify
+  readonly log: Logger
+  readonly tunables: {
+    readonly tcpDialTimeoutMs: number
+    readonly reportIntervalMs: number
+    readonly handshakeTimeoutMs: number
+  }
+  readonly max: number
+}
+
+export interface ClientTransport {
+  /** Opens one pool stream (the transport's own opener done; the ID is read by the caller). */
+  dial(): Promise<PoolStream>
+  close(): Promise<void>
+}
+
+export interface TransportFactory {
+  readonly kind: PoolKind
+  server(opts: ServerTransportOptions): Promise<ServerTransport>
+  client(opts: ClientTransportOptions): Promise<ClientTransport>
+}

@@ -1,0 +1,92 @@
+// client:// dual-end — handshake with the server, adopt its flow/max/tls/type, fill the pool, take the control
+// connection and run a Session; with flow '+' this end is the ingress on target[0].
+import { performance } from 'node:perf_hooks'
+import { NodePassError, ERR } from '../errors.js'
+import type { ClientConfig } from '../url/types.js'
+import { POOL_KIND_BY_CODE } from '../url/types.js'
+import { clientHandshake } from './handshake.js'
+import { Ingress } from './ingress.js'
+import { ConnPool } from './pool.js'
+import { PoolFiller } from './pool-fill.js'
+import { readPoolId } from './pool-ids.js'
+import { CONTROL_ID, TS_CAPABILITY } from './protocol.js'
+import { Session } from './session.js'
+import { createSimpleDialer } from './targets.js'
+import type { Attempt, Runtime } from './runtime.js'
+import { createTransport } from '../transport/index.js'
+import type { ClientTransport, TlsVerify } from '../transport/types.js'
+
+export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attempt> {
+  const { log, tunables, counters } = rt
+  counters.mode = 2
+  const hc = await clientHandshake({
+    host: cfg.tunnel.host || '127.0.0.1',
+    port: cfg.tunnel.port,
+    serverName: cfg.sni,
+    key: cfg.key,
+    timeoutMs: tunables.handshakeTimeoutMs,
+  })
+  log.info(`Loading tunnel config: FLOW=${hc.flow}|MAX=${hc.max}|TLS=${hc.tls}|TYPE=${hc.type}`)
+  const kind = POOL_KIND_BY_CODE[Number(hc.type)]!
+  const tls: TlsVerify = hc.tls === '0' ? { mode: 0 } : hc.tls === '1' ? { mode: 1 } : { mode: 2, servername: cfg.sni }
+  const max = Math.max(1, hc.max)
+  const t0 = performance.now()
+  const transport: ClientTransport = await createTransport(kind).client({
+    host: cfg.tunnel.host || '127.0.0.1',
+    port: cfg.tunnel.port,
+    resolve: () => Promise.resolve(cfg.tunnel.host || '127.0.0.1'),
+    tls,
+    log,
+    tunables,
+    max,
+  })
+  const pool = new ConnPool()
+  const filler = new PoolFiller(
+    pool,
+    async () => {
+      const ps = await transport.dial()
+      const id = await readPoolId(ps.stream, tunables.handshakeTimeoutMs)
+      return { id, stream: ps.stream, socket: ps.socket, fp: ps.fp }
+    },
+    { min: Math.min(cfg.min, max), max, minIntervalMs: tunables.minPoolIntervalMs, maxIntervalMs: tunables.maxPoolIntervalMs, log },
+  )
+  let ingress: Ingress | undefined
+  let session: Session | undefined
+  let resolveStop!: (e: Error) => void
+  const stopped = new Promise<Error>((r) => (resolveStop = r))
+  const cleanup = async (): Promise<void> => {
+    filler.stop()
+    session?.close()
+    pool.close()
+    ingress?.close()
+    await transport.close()
+  }
+  try {
+    log.info('Getting tunnel pool ready...')
+    filler.start()
+    let control
+    try {
+      control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
+    } catch {
+      throw new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
+    }
+    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+    log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
+    session = new Session({
+      side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
+      cfg, pool, counters, log, tunables, dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs),
+      onCheckpoint: rt.onCheckpoint,
+    })
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+  return {
+    failed: Promise.race([session.failed, stopped]),
+    poolSize: () => pool.size,
+    async close() {
+      resolveStop(new NodePassError(ERR.CLOSED, 'closed'))
+      await cleanup()
+    },
+  }
+}

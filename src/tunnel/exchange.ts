@@ -1,0 +1,279 @@
+// Per-connection work of a dual-end tunnel: ingress (accept a user, take a pool connection, signal, relay) and
+// egress (claim the connection the signal names, dial a target, relay), for TCP and UDP.
+import type { Socket } from 'node:net'
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram'
+import type { Duplex } from 'node:stream'
+import { describeError } from '../errors.js'
+import type { Logger } from '../log.js'
+import type { Tunables } from '../env.js'
+import type { TunnelConfig } from '../url/types.js'
+import type { ConnPool, PoolConn } from './pool.js'
+import type { Counters } from './stats.js'
+import type { Signal } from './protocol.js'
+import type { TargetDialer } from './targets.js'
+import { relay } from './relay.js'
+import { readDatagrams, writeDatagram } from './udp-frame.js'
+import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
+
+export interface ExchangeContext {
+  readonly cfg: TunnelConfig
+  readonly pool: ConnPool
+  readonly counters: Counters
+  readonly log: Logger
+  readonly tunables: Tunables
+  readonly dialer: TargetDialer
+  /** Length-framed UDP (both peers are NodePass-TS). */
+  readonly framed: boolean
+  send(sig: Signal): void
+  /** Every stream and socket in use, destroyed when the tunnel stops. */
+  readonly live: Set<{ destroy(): void }>
+}
+
+function track<T extends { destroy(): void; once(ev: 'close', fn: () => void): unknown }>(ctx: ExchangeContext, s: T): T {
+  ctx.live.add(s)
+  s.once('close', () => ctx.live.delete(s))
+  return s
+}
+
+/** Takes a slot for a new session, or logs the refusal and returns false. */
+function takeSlot(ctx: ExchangeContext, kind: 'TCP' | 'UDP'): boolean {
+  const { counters, cfg } = ctx
+  if (cfg.slot > 0 && counters.tcps + counters.udps >= cfg.slot) {
+    ctx.log.error(`${kind} slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
+    return false
+  }
+  if (kind === 'TCP') counters.tcps++
+  else counters.udps++
+  return true
+}
+
+function once(fn: () => void): () => void {
+  let done = false
+  return () => {
+    if (!done) {
+      done = true
+      fn()
+    }
+  }
+}
+
+export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<void> {
+  track(ctx, user)
+  if (!takeSlot(ctx, 'TCP')) return void user.destroy()
+  const release = once(() => ctx.counters.tcps--)
+  const remote = remoteOf(user)
+  let conn: PoolConn
+  try {
+    conn = await ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs)
+  } catch (err) {
+    ctx.log.warn(`Ingress TCP from ${remote}: ${describeError(err)}`)
+    release()
+    return void user.destroy()
+  }
+  track(ctx, conn.stream)
+  if (user.destroyed) {
+    release()
+    return void conn.stream.destroy()
+  }
+  ctx.send({ action: 'tcp', remote, id: conn.id })
+  if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${remote} <-> ${conn.id}`)
+  relay(user, conn.stream, {
+    counters: ctx.counters,
+    readMs: ctx.cfg.readMs,
+    onDone: (err) => {
+      release()
+      if (ctx.log.enabled('debug')) ctx.log.debug(`Exchange complete: ${err ? describeError(err) : 'EOF'}`)
+    },
+  })
+}
+
+export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void> {
+  if (ctx.cfg.notcp || !sig.id) return
+  let conn: PoolConn
+  try {
+    conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
+  } catch (err) {
+    ctx.pool.errors++
+    return ctx.log.error(`Egress TCP ${sig.id}: ${describeError(err)}`)
+  }
+  track(ctx, conn.stream)
+  if (!takeSlot(ctx, 'TCP')) return void conn.stream.destroy()
+  const release = once(() => ctx.counters.tcps--)
+  conn.stream.once('close', () => {
+    if (!target) release()
+  })
+  let target: Socket | undefined
+  try {
+    target = track(ctx, (await ctx.dialer.dialTcp()).socket)
+  } catch (err) {
+    release()
+    conn.stream.destroy()
+    return ctx.log.error(`Egress TCP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+  }
+  if (conn.stream.destroyed) {
+    release()
+    return void target.destroy()
+  }
+  if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${conn.id} <-> ${remoteOf(target)}`)
+  relay(target, conn.stream, { counters: ctx.counters, readMs: ctx.cfg.readMs, onDone: release })
+}
+
+/** UDP sessions on the ingress listener, keyed by the user's source address. */
+export class UdpIngress {
+  readonly #sessions = new Map<string, UdpSessionIn>()
+  #warnedSize = false
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly listener: UdpSocket,
+  ) {}
+
+  onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    const { ctx } = this
+    if (msg.length > ctx.tunables.udpDataBufSize) {
+      if (!this.#warnedSize) ctx.log.warn(`UDP datagram of ${msg.length} bytes dropped: larger than NP_UDP_DATA_BUF_SIZE ${ctx.tunables.udpDataBufSize}`)
+      this.#warnedSize = true
+      return
+    }
+    const key = joinHostPort(unmapIp(rinfo.address), rinfo.port)
+    let s = this.#sessions.get(key)
+    if (!s) {
+      if (!takeSlot(ctx, 'UDP')) return
+      s = new UdpSessionIn(ctx, this.listener, rinfo, key, () => {
+        this.#sessions.delete(key)
+        ctx.counters.udps--
+      })
+      this.#sessions.set(key, s)
+    }
+    ctx.counters.udprx += msg.length
+    s.send(msg)
+  }
+
+  close(): void {
+    for (const s of [...this.#sessions.values()]) s.close()
+  }
+}
+
+const MAX_PENDING = 256
+
+class UdpSessionIn {
+  #conn: PoolConn | undefined
+  #pending: Buffer[] | undefined = []
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly listener: UdpSocket,
+    private readonly rinfo: RemoteInfo,
+    private readonly remote: string,
+    private readonly onClose: () => void,
+  ) {
+    this.#touch()
+    ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs).then(
+      (conn) => this.#attach(conn),
+      (err: unknown) => {
+        ctx.log.warn(`Ingress UDP from ${remote}: ${describeError(err)}`)
+        this.close()
+      },
+    )
+  }
+
+  #touch(): void {
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.close(), this.ctx.tunables.udpReadTimeoutMs)
+  }
+
+  #attach(conn: PoolConn): void {
+    if (this.#closed) return void conn.stream.destroy()
+    this.#conn = conn
+    const { ctx } = this
+    track(ctx, conn.stream)
+    conn.stream.on('error', () => this.close())
+    conn.stream.on('close', () => this.close())
+    ctx.send({ action: 'udp', remote: this.remote, id: conn.id })
+    for (const d of this.#pending ?? []) writeDatagram(conn.stream, d, ctx.framed)
+    this.#pending = undefined
+    readDatagrams(conn.stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
+      this.#touch()
+      ctx.counters.udptx += d.length
+      this.listener.send(d, this.rinfo.port, this.rinfo.address)
+    }, (err) => {
+      ctx.log.error(`Ingress UDP from ${this.remote}: ${describeError(err)}`)
+      this.close()
+    })
+    conn.stream.resume()
+  }
+
+  send(msg: Buffer): void {
+    this.#touch()
+    if (this.#conn) writeDatagram(this.#conn.stream, msg, this.ctx.framed)
+    else if (this.#pending && this.#pending.length < MAX_PENDING) this.#pending.push(msg)
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#timer)
+    this.#conn?.stream.destroy()
+    this.onClose()
+  }
+}
+
+export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void> {
+  if (ctx.cfg.noudp || !sig.id) return
+  let conn: PoolConn
+  try {
+    conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
+  } catch (err) {
+    ctx.pool.errors++
+    return ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
+  }
+  const stream: Duplex = track(ctx, conn.stream)
+  if (!takeSlot(ctx, 'UDP')) return void stream.destroy()
+  let sock: UdpSocket | undefined
+  let timer: NodeJS.Timeout | undefined
+  const close = once(() => {
+    clearTimeout(timer)
+    ctx.counters.udps--
+    stream.destroy()
+    try {
+      sock?.close()
+    } catch {
+      /* already closed */
+    }
+  })
+  const touch = (): void => {
+    clearTimeout(timer)
+    timer = setTimeout(close, ctx.tunables.udpReadTimeoutMs)
+  }
+  touch()
+  stream.on('error', close)
+  stream.on('close', close)
+  try {
+    sock = (await ctx.dialer.dialUdp()).socket
+  } catch (err) {
+    ctx.log.error(`Egress UDP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+    return close()
+  }
+  if (stream.destroyed) return close()
+  const s = sock
+  ctx.live.add({ destroy: close })
+  s.on('error', (err) => {
+    ctx.log.debug(`Egress UDP socket: ${describeError(err)}`)
+  })
+  s.on('message', (d: Buffer) => {
+    touch()
+    ctx.counters.udprx += d.length
+    writeDatagram(stream, d, ctx.framed)
+  })
+  readDatagrams(stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
+    touch()
+    ctx.counters.udptx += d.length
+    s.send(d)
+  }, (err) => {
+    ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
+    close()
+  })
+  stream.resume()
+}

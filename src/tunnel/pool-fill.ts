@@ -1,0 +1,100 @@
+// The client's pool filler: keeps `capacity` idle connections, refilling at once whenever one is taken (so bursts
+// never wait for the next tick), and adapts capacity between min and max and the tick between
+// NP_MIN/MAX_POOL_INTERVAL: heavy use grows capacity (doubling), quiet periods shrink it back and close the surplus.
+import { describeError } from '../errors.js'
+import type { Logger } from '../log.js'
+import type { ConnPool, PoolConn } from './pool.js'
+
+export interface FillOptions {
+  readonly min: number
+  readonly max: number
+  readonly minIntervalMs: number
+  readonly maxIntervalMs: number
+  readonly log: Logger
+}
+
+/** Dials in flight at once, at most. */
+const MAX_INFLIGHT = 256
+
+export class PoolFiller {
+  capacity: number
+  intervalMs: number
+  #inflight = 0
+  #drained = 0
+  #failing = false
+  #timer: NodeJS.Timeout | undefined
+  #stopped = false
+  readonly #min: number
+  readonly #max: number
+
+  constructor(
+    private readonly pool: ConnPool,
+    private readonly dial: () => Promise<PoolConn>,
+    private readonly o: FillOptions,
+  ) {
+    this.#min = Math.max(1, Math.min(o.min, o.max))
+    this.#max = Math.max(1, o.min, o.max)
+    this.capacity = this.#min
+    this.intervalMs = o.minIntervalMs
+    pool.onDrain = () => {
+      this.#drained++
+      if (!this.#failing) this.#fill()
+    }
+  }
+
+  start(): void {
+    this.#fill()
+    this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return
+    this.#timer = setTimeout(() => {
+      this.#adapt()
+      this.#fill()
+      this.#schedule()
+    }, this.intervalMs)
+  }
+
+  #adapt(): void {
+    const idle = this.pool.size
+    const { minIntervalMs, maxIntervalMs } = this.o
+    if (idle < 0.2 * this.capacity) this.intervalMs = Math.max(minIntervalMs, this.intervalMs - 100)
+    else if (idle > 0.8 * this.capacity) this.intervalMs = Math.min(maxIntervalMs, this.intervalMs + 100)
+    const ratio = this.#drained / this.capacity
+    this.#drained = 0
+    if (ratio > 0.8 && this.capacity < this.#max) {
+      this.capacity = Math.min(this.#max, this.capacity * 2)
+    } else if (ratio < 0.2 && this.capacity > this.#min) {
+      this.capacity = Math.max(this.#min, this.capacity - Math.max(1, Math.floor(this.capacity / 8)))
+      this.pool.trim(this.capacity)
+    }
+  }
+
+  #fill(): void {
+    if (this.#stopped) return
+    const want = Math.min(this.capacity - this.pool.size - this.#inflight, MAX_INFLIGHT - this.#inflight)
+    for (let i = 0; i < want; i++) {
+      this.#inflight++
+      this.dial().then(
+        (conn) => {
+          this.#inflight--
+          this.#failing = false
+          if (this.#stopped) conn.stream.destroy()
+          else this.pool.add(conn)
+        },
+        (err: unknown) => {
+          this.#inflight--
+          if (!this.#failing) this.o.log.debug(`Pool dial failed: ${describeError(err)}`)
+          this.#failing = true
+        },
+      )
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    this.pool.onDrain = undefined
+  }
+}

@@ -1,0 +1,194 @@
+// Idle pool connections keyed by their 8-hex ID. Both ends hold the same connections under the same IDs: the
+// ingress takes the oldest idle one (`acquire`), the egress takes the one the peer named (`claim`).
+import type { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
+import { NodePassError, ERR } from '../errors.js'
+import { CONTROL_ID } from './protocol.js'
+
+export interface PoolConn {
+  readonly id: string
+  readonly stream: Duplex
+  /** The TCP socket underneath, when there is one of our own (types 0 and 2). */
+  readonly socket: Socket | undefined
+  /** Certificate fingerprint seen on this connection: the server's own, or the peer's on the client. */
+  readonly fp: string | undefined
+}
+
+interface Idle {
+  conn: PoolConn
+  detach: () => void
+}
+
+type Waiter = { resolve: (c: PoolConn) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+
+export class ConnPool {
+  readonly #idle = new Map<string, Idle>()
+  readonly #byId = new Map<string, Waiter>()
+  readonly #any: Waiter[] = []
+  /** Fingerprints of idle connections that closed recently: a peer may name one in `verify` (Go closes its own). */
+  readonly #gone = new Map<string, string | undefined>()
+  #closed = false
+  errors = 0
+  /** Called whenever an idle connection leaves the pool (taken or closed), e.g. to refill. */
+  onDrain: (() => void) | undefined
+
+  get size(): number {
+    return this.#idle.size - (this.#idle.has(CONTROL_ID) ? 1 : 0)
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  has(id: string): boolean {
+    return this.#idle.has(id)
+  }
+
+  /** Adds a connection that finished its ID exchange. */
+  add(conn: PoolConn): void {
+    if (this.#closed) {
+      conn.stream.destroy()
+      return
+    }
+    const waiter = this.#byId.get(conn.id) ?? (conn.id !== CONTROL_ID ? this.#any.shift() : undefined)
+    if (waiter) {
+      this.#byId.delete(conn.id)
+      clearTimeout(waiter.timer)
+      waiter.resolve(conn)
+      this.onDrain?.()
+      return
+    }
+    // Idle connections stay paused: bytes (and even a FIN) the peer sends before its signal reaches us stay
+    // buffered in the stream for whoever claims it. Only an EOF with nothing buffered means "closed while idle".
+    const entry: Idle = { conn, detach: () => {} }
+    const { stream } = conn
+    const onReadable = (): void => {
+      if (stream.readableLength === 0) stream.read()
+    }
+    const onGone = (): void => {
+      if (this.#idle.get(conn.id) === entry) {
+        entry.detach()
+        this.#idle.delete(conn.id)
+        this.#remember(conn)
+        stream.destroy()
+        this.onDrain?.()
+      }
+    }
+    stream.on('readable', onReadable)
+    stream.on('end', onGone)
+    stream.on('close', onGone)
+    stream.on('error', onGone)
+    entry.detach = () => {
+      stream.off('readable', onReadable)
+      stream.off('end', onGone)
+      stream.off('close', onGone)
+      stream.off('error', onGone)
+    }
+    this.#idle.delete(conn.id) // a reused ID replaces the old entry
+    this.#idle.set(conn.id, entry)
+  }
+
+  #remember(conn: PoolConn): void {
+    this.#gone.set(conn.id, conn.fp)
+    if (this.#gone.size > 256) this.#gone.delete(this.#gone.keys().next().value!)
+  }
+
+  /** The fingerprint recorded on connection `id`, whether it is idle (it is then taken and closed) or closed already. */
+  async fingerprintOf(id: string, timeoutMs: number): Promise<string | undefined> {
+    if (this.#gone.has(id)) return this.#gone.get(id)
+    const conn = await this.claim(id, timeoutMs)
+    conn.stream.destroy()
+    return conn.fp
+  }
+
+  #take(entry: Idle): PoolConn {
+    entry.detach()
+    this.#idle.delete(entry.conn.id)
+    entry.conn.stream.on('error', () => {}) // until the new owner attaches its own handler
+    this.onDrain?.()
+    return entry.conn
+  }
+
+  #wait(register: (w: Waiter) => void, timeoutMs: number, what: string): Promise<PoolConn> {
+    if (this.#closed) return Promise.reject(new NodePassError(ERR.CLOSED, 'pool closed'))
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#drop(w)
+          reject(new NodePassError(ERR.POOL_TIMEOUT, `${what}: request timeout`))
+        }, timeoutMs),
+      }
+      register(w)
+    })
+  }
+
+  #drop(w: Waiter): void {
+    const i = this.#any.indexOf(w)
+    if (i >= 0) this.#any.splice(i, 1)
+    for (const [id, x] of this.#byId) if (x === w) this.#byId.delete(id)
+  }
+
+  /** The oldest idle connection (never the control one), waiting up to timeoutMs for one to arrive. */
+  acquire(timeoutMs: number): Promise<PoolConn> {
+    for (const entry of this.#idle.values()) {
+      if (entry.conn.id !== CONTROL_ID) return Promise.resolve(this.#take(entry))
+    }
+    return this.#wait((w) => this.#any.push(w), timeoutMs, 'acquire')
+  }
+
+  /** The connection with this ID, waiting up to timeoutMs for it (the peer may have announced it early). */
+  claim(id: string, timeoutMs: number): Promise<PoolConn> {
+    const entry = this.#idle.get(id)
+    if (entry) return Promise.resolve(this.#take(entry))
+    if (this.#byId.has(id)) return Promise.reject(new NodePassError(ERR.POOL_TIMEOUT, `claim ${id}: already awaited`))
+    return this.#wait((w) => this.#byId.set(id, w), timeoutMs, `claim ${id}`)
+  }
+
+  /** Takes the newest idle connection, if any (used for the verify step, D2). */
+  takeNewest(): PoolConn | undefined {
+    let last: Idle | undefined
+    for (const entry of this.#idle.values()) if (entry.conn.id !== CONTROL_ID) last = entry
+    return last ? this.#take(last) : undefined
+  }
+
+  /** Closes the oldest idle connections until at most `keep` remain. */
+  trim(keep: number): number {
+    let n = 0
+    for (const entry of [...this.#idle.values()]) {
+      if (this.size <= keep) break
+      if (entry.conn.id === CONTROL_ID) continue
+      entry.detach()
+      this.#idle.delete(entry.conn.id)
+      entry.conn.stream.destroy()
+      n++
+    }
+    return n
+  }
+
+  /** Closes every idle connection. */
+  flush(): number {
+    const n = this.size
+    this.trim(0)
+    this.errors = 0
+    return n
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const entry of this.#idle.values()) {
+      entry.detach()
+      entry.conn.stream.destroy()
+    }
+    this.#idle.clear()
+    const err = new NodePassError(ERR.CLOSED, 'pool closed')
+    for (const w of [...this.#any, ...this.#byId.values()]) {
+      clearTimeout(w.timer)
+      w.reject(err)
+    }
+    this.#any.length = 0
+    this.#byId.clear()
+  }
+}

@@ -1,0 +1,82 @@
+// runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
+// cause, everything is closed, and after NP_SERVICE_COOLDOWN the tunnel starts again — forever, until close().
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describeError } from '../errors.js'
+import type { TunnelConfig } from '../url/types.js'
+import { describeConfig } from '../url/describe.js'
+import { Counters } from './stats.js'
+import { startServer } from './server.js'
+import { startClient } from './client.js'
+import { startSingle } from './single.js'
+import { Ingress } from './ingress.js'
+import type { Attempt, Runtime } from './runtime.js'
+import type { RunningTunnel, TunnelDeps } from './types.js'
+
+async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
+  if (cfg.role === 'server') return startServer(cfg, rt)
+  // Client: a bindable tunnel address means single-end forwarding (mode 1), otherwise dual-end (mode 2).
+  const want = rt.stickyMode ?? cfg.mode
+  if (want !== 2) {
+    try {
+      const ingress = await Ingress.bind(cfg.tunnel, { tcp: !cfg.notcp, udp: !cfg.noudp })
+      rt.stickyMode = 1
+      return startSingle(cfg, rt, ingress)
+    } catch (err) {
+      if (want === 1) throw err
+      rt.log.debug(`Tunnel address not bindable here (${describeError(err)}): dual-end mode`)
+    }
+  }
+  rt.stickyMode = 2
+  return startClient(cfg, rt)
+}
+
+export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
+  const counters = new Counters()
+  const rt: Runtime = {
+    log: deps.log,
+    tunables: deps.tunables,
+    counters,
+    onCheckpoint: deps.onCheckpoint,
+    creds: undefined,
+    stickyMode: undefined,
+  }
+  const Role = cfg.role === 'server' ? 'Server' : 'Client'
+  const abort = new AbortController()
+  let current: Attempt | undefined
+  const loop = (async () => {
+    for (let round = 0; !abort.signal.aborted; round++) {
+      current = undefined
+      deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
+      let err: Error
+      try {
+        current = await startAttempt(cfg, rt)
+        if (abort.signal.aborted) break
+        err = await current.failed
+      } catch (e) {
+        err = e as Error
+      }
+      if (abort.signal.aborted) break
+      deps.log.error(`${Role} error: ${describeError(err)}`)
+      await current?.close()
+      current = undefined
+      try {
+        await sleep(deps.tunables.serviceCooldownMs, undefined, { signal: abort.signal })
+      } catch {
+        break
+      }
+    }
+  })()
+  let closing: Promise<void> | undefined
+  return {
+    stats: () => counters.snapshot(current?.poolSize() ?? 0),
+    close() {
+      closing ??= (async () => {
+        abort.abort()
+        await current?.close()
+        await loop
+        await current?.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,25 @@
+// What one tunnel process keeps across restarts of its tunnel (counters, certificate, detected mode).
+import type { Logger } from '../log.js'
+import type { Tunables } from '../env.js'
+import type { ServerCredentials } from '../tls/certs.js'
+import type { Counters } from './stats.js'
+import type { TunnelStats } from './types.js'
+
+export interface Runtime {
+  readonly log: Logger
+  readonly tunables: Tunables
+  readonly counters: Counters
+  readonly onCheckpoint: ((s: TunnelStats) => void) | undefined
+  /** The server certificate (tls=1 kept across restarts; tls=2 reloads itself). */
+  creds: ServerCredentials | undefined
+  /** Mode decided by the first start (auto-detection sticks across restarts). */
+  stickyMode: 1 | 2 | undefined
+}
+
+/** One start of the tunnel: `failed` resolves with the reason it stopped working; `close` releases everything. */
+export interface Attempt {
+  readonly failed: Promise<Error>
+  /** Idle pool connections (for CHECK_POINT/stats). */
+  poolSize(): number
+  close(): Promise<void>
+}

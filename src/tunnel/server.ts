@@ -1,0 +1,141 @@
+// server:// — decides reverse/forward mode, serves the handshake on the tunnel port, then accepts pool connections
+// from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
+import { createServer, type Server, type Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { NodePassError, ERR, describeError } from '../errors.js'
+import type { ServerConfig } from '../url/types.js'
+import { HandshakeServer } from './handshake.js'
+import { Ingress } from './ingress.js'
+import { ConnPool } from './pool.js'
+import { createIdSource } from './pool-ids.js'
+import { CONTROL_ID } from './protocol.js'
+import { Session } from './session.js'
+import { createSimpleDialer } from './targets.js'
+import type { Attempt, Runtime } from './runtime.js'
+import { createTransport } from '../transport/index.js'
+import type { ServerTransport } from '../transport/types.js'
+import { createServerCredentials } from '../tls/certs.js'
+import { joinHostPort, unmapIp } from '../net/addr.js'
+
+const TYPE_CODE = { tcp: '0', quic: '1', ws: '2', h2: '3' } as const
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host: host || undefined, port, backlog: 4096, exclusive: true }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
+  const { log, tunables, counters } = rt
+  // 1. Mode: binding target[0] succeeds → reverse (we are the ingress); fails → forward (we dial targets).
+  let ingress: Ingress | undefined
+  const want = rt.stickyMode ?? cfg.mode
+  if (want !== 2) {
+    try {
+      ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+    } catch (err) {
+      if (want === 1) throw err
+      log.debug(`Target not bindable (${describeError(err)}): forward mode`)
+    }
+  }
+  const mode = ingress ? 1 : 2
+  rt.stickyMode = mode
+  counters.mode = mode
+
+  if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
+  // 2. The tunnel port: handshake first, pool connections after.
+  const sockets = new Set<Socket>()
+  const tunnel = createServer({ allowHalfOpen: true, noDelay: true })
+  let transport: ServerTransport | undefined
+  let allowIp: string | undefined
+  const hs = new HandshakeServer(
+    cfg.key,
+    { flow: mode === 1 ? '-' : '+', max: cfg.max, tls: String(cfg.tls.mode) as '0' | '1' | '2', type: TYPE_CODE[cfg.type] },
+    log,
+  )
+  tunnel.on('connection', (sock: Socket) => {
+    sock.on('error', () => {})
+    sockets.add(sock)
+    sock.once('close', () => sockets.delete(sock))
+    if (!transport) return hs.handle(sock)
+    if (unmapIp(sock.remoteAddress ?? '') !== allowIp) return void sock.destroy()
+    sock.setKeepAlive(true, tunables.reportIntervalMs)
+    transport.handleSocket?.(sock)
+  })
+  try {
+    await listen(tunnel, cfg.tunnel.host, cfg.tunnel.port)
+  } catch (err) {
+    ingress?.close()
+    throw new NodePassError(ERR.BIND_FAILED, `bind ${joinHostPort(cfg.tunnel.host, cfg.tunnel.port)}: ${describeError(err)}`, { cause: err })
+  }
+  if (cfg.tls.mode === 0) log.warn('TLS code-0: unencrypted')
+  else if (cfg.tls.mode === 1) log.info('TLS code-1: RAM cert with TLS 1.3')
+  else log.info(`TLS code-2: ${cfg.tls.crt} with TLS 1.3`)
+
+  const pool = new ConnPool()
+  let session: Session | undefined
+  let closing = false
+  let resolveStop!: (e: Error) => void
+  const stopped = new Promise<Error>((r) => (resolveStop = r))
+  const failed = (async (): Promise<Error> => {
+    const accepted = await Promise.race([hs.done, stopped])
+    if (accepted instanceof Error) return accepted
+    const t0 = performance.now()
+    const h = accepted
+    allowIp = h.clientIp
+    hs.close()
+    const nextId = createIdSource((id) => pool.has(id))
+    transport = await createTransport(cfg.type).server({
+      tunnelHost: cfg.tunnel.host,
+      tunnelPort: cfg.tunnel.port,
+      creds: rt.creds,
+      allowIp,
+      accepting: () => pool.size < cfg.max,
+      log,
+      tunables,
+      max: cfg.max,
+      onStream: (ps) => {
+        if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
+        const { id, bytes } = nextId()
+        ps.stream.on('error', () => {})
+        ps.stream.write(bytes)
+        pool.add({ id, stream: ps.stream, socket: ps.socket, fp: ps.fp })
+      },
+    })
+    log.info('Getting tunnel pool ready...')
+    let control
+    try {
+      control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
+    } catch {
+      return new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
+    }
+    if (closing) return new NodePassError(ERR.CLOSED, 'closed')
+    log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
+    session = new Session({
+      side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
+      verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
+      dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs), onCheckpoint: rt.onCheckpoint,
+    })
+    return Promise.race([session.failed, stopped])
+  })().catch((err: unknown) => err as Error)
+
+  return {
+    failed,
+    poolSize: () => pool.size,
+    async close() {
+      closing = true
+      resolveStop(new NodePassError(ERR.CLOSED, 'closed'))
+      session?.close()
+      pool.close()
+      hs.close()
+      ingress?.close()
+      await transport?.close()
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((r) => tunnel.close(() => r()))
+    },
+  }
+}

@@ -1,0 +1,141 @@
+// One established dual-end tunnel (after the handshake and once the control connection is taken): signals,
+// ping/CHECK_POINT, flush, TLS fingerprint verification (D2) and the ingress/egress exchanges. Both ends run it.
+import { performance } from 'node:perf_hooks'
+import { NodePassError, ERR, describeError } from '../errors.js'
+import type { Signal } from './protocol.js'
+import type { PoolConn } from './pool.js'
+import { ControlChannel } from './control.js'
+import { checkpointLine } from './stats.js'
+import type { Ingress } from './ingress.js'
+import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
+import type { TunnelStats } from './types.js'
+
+export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live'> {
+  readonly side: 'server' | 'client'
+  readonly key: string
+  readonly control: PoolConn
+  /** Listeners on target[0] when this end is the ingress. */
+  readonly ingress: Ingress | undefined
+  /** Fingerprints are verified when the tunnel runs over TLS. */
+  readonly verify: boolean
+  readonly onCheckpoint: ((s: TunnelStats) => void) | undefined
+}
+
+export class Session {
+  readonly failed: Promise<Error>
+  #fail!: (err: Error) => void
+  readonly #ctl: ControlChannel
+  readonly #ctx: ExchangeContext
+  readonly #udp: UdpIngress | undefined
+  readonly #ownVerify = new Map<string, string | undefined>()
+  #ticker: NodeJS.Timeout | undefined
+  #pingSent = 0
+  #closed = false
+
+  constructor(private readonly o: SessionOptions) {
+    this.failed = new Promise((resolve) => (this.#fail = resolve))
+    this.#ctl = new ControlChannel(o.control.stream, o.key, {
+      log: o.log,
+      readTimeoutMs: 3 * o.tunables.reportIntervalMs,
+      onSignal: (s) => this.#onSignal(s),
+      onFail: (err) => this.#fail(err),
+    })
+    this.#ctx = { ...o, send: (s) => this.#ctl.send(s), live: new Set() }
+    this.#udp = o.ingress?.udp ? new UdpIngress(this.#ctx, o.ingress.udp) : undefined
+    this.#tick()
+    this.#ticker = setInterval(() => this.#tick(), o.tunables.reportIntervalMs)
+    if (o.verify) {
+      o.log.info('TLS certificate fingerprint verifying...')
+      this.#sendVerify().catch((err: unknown) => this.#fail(err as Error))
+    } else {
+      this.#startIngress()
+    }
+  }
+
+  #startIngress(): void {
+    const ingress = this.o.ingress
+    if (!ingress || this.#closed) return
+    ingress.serve({
+      tcp: (sock) => void ingressTcp(this.#ctx, sock),
+      udp: (msg, rinfo) => this.#udp?.onMessage(msg, rinfo),
+    })
+  }
+
+  #tick(): void {
+    const { pool } = this.o
+    if (pool.errors > pool.size / 2) {
+      const n = pool.flush()
+      this.#ctl.send({ action: 'flush' })
+      this.o.log.debug(`Tunnel pool flushed: ${n} idle connections closed`)
+    }
+    this.#pingSent = performance.now()
+    this.#ctl.send({ action: 'ping' })
+  }
+
+  #onSignal(s: Signal): void {
+    switch (s.action) {
+      case 'tcp':
+        void egressTcp(this.#ctx, s)
+        break
+      case 'udp':
+        void egressUdp(this.#ctx, s)
+        break
+      case 'ping':
+        this.#ctl.send({ action: 'pong' })
+        break
+      case 'pong': {
+        this.o.counters.ping = Math.trunc(performance.now() - this.#pingSent)
+        const stats = this.o.counters.snapshot(this.o.pool.size)
+        this.o.log.event(checkpointLine(stats))
+        this.o.onCheckpoint?.(stats)
+        break
+      }
+      case 'flush':
+        this.o.pool.flush()
+        break
+      case 'verify':
+        if (this.o.verify) this.#receiveVerify(s).catch((err: unknown) => this.#fail(err as Error))
+        break
+    }
+  }
+
+  /** Sends our fingerprint on the newest idle connection (D2: not the oldest, which the peer may pick too). */
+  async #sendVerify(): Promise<void> {
+    const { pool, tunables } = this.o
+    const conn = pool.takeNewest() ?? (await pool.acquire(tunables.poolGetTimeoutMs))
+    this.#ownVerify.set(conn.id, conn.fp)
+    conn.stream.end() // graceful: whatever is still buffered (the ID itself, over TLS) reaches the peer first
+    this.#ctl.send({ action: 'verify', id: conn.id, fp: conn.fp ?? '' })
+  }
+
+  async #receiveVerify(s: Signal): Promise<void> {
+    const fail = (msg: string): never => {
+      throw new NodePassError(ERR.VERIFY_FAILED, msg)
+    }
+    if (!s.fp) fail('verify: empty fingerprint from peer')
+    if (!s.id) fail('verify: no connection id from peer')
+    let local: string | undefined
+    if (this.#ownVerify.has(s.id!)) {
+      local = this.#ownVerify.get(s.id!)
+    } else {
+      try {
+        local = await this.o.pool.fingerprintOf(s.id!, this.o.tunables.poolGetTimeoutMs)
+      } catch (err) {
+        return fail(`verify: connection ${s.id} not found: ${describeError(err)}`)
+      }
+    }
+    const [server, client] = this.o.side === 'server' ? [local, s.fp] : [s.fp, local]
+    if (!local || server !== client) fail(`certificate fingerprint mismatch: server: ${server ?? ''} - client: ${client ?? ''}`)
+    this.o.log.info(`TLS certificate fingerprint verified: ${s.fp}`)
+    this.#startIngress()
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#ticker)
+    this.#ctl.close()
+    this.#udp?.close()
+    for (const s of [...this.#ctx.live]) s.destroy()
+  }
+}

@@ -1,0 +1,157 @@
+// client:// single-end (mode 1): no server, no pool — listen on the tunnel address and forward straight to the
+// targets, TCP and UDP; every NP_REPORT_INTERVAL a target dial measures PING for the CHECK_POINT line.
+import type { Socket } from 'node:net'
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram'
+import { performance } from 'node:perf_hooks'
+import { describeError } from '../errors.js'
+import type { ClientConfig } from '../url/types.js'
+import type { Ingress } from './ingress.js'
+import { relay } from './relay.js'
+import { checkpointLine } from './stats.js'
+import { createSimpleDialer } from './targets.js'
+import type { Attempt, Runtime } from './runtime.js'
+import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
+
+export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): Attempt {
+  const { log, tunables, counters } = rt
+  counters.mode = 1
+  const dialer = createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs)
+  const live = new Set<{ destroy(): void }>()
+  const sessions = new Map<string, DirectUdpSession>()
+  const slotFree = (): boolean => cfg.slot === 0 || counters.tcps + counters.udps < cfg.slot
+
+  const onTcp = async (user: Socket): Promise<void> => {
+    live.add(user)
+    user.once('close', () => live.delete(user))
+    if (!slotFree()) {
+      log.error(`TCP slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
+      return void user.destroy()
+    }
+    counters.tcps++
+    let target: Socket
+    try {
+      target = (await dialer.dialTcp()).socket
+    } catch (err) {
+      counters.tcps--
+      log.error(`Single-end TCP for ${remoteOf(user)}: ${describeError(err)}`)
+      return void user.destroy()
+    }
+    live.add(target)
+    target.once('close', () => live.delete(target))
+    if (user.destroyed) {
+      counters.tcps--
+      return void target.destroy()
+    }
+    relay(user, target, { counters, readMs: cfg.readMs, onDone: () => counters.tcps-- })
+  }
+
+  const onUdp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (msg.length > tunables.udpDataBufSize) return
+    const key = joinHostPort(unmapIp(rinfo.address), rinfo.port)
+    counters.udprx += msg.length
+    let s = sessions.get(key)
+    if (!s) {
+      if (!slotFree()) return log.error(`UDP slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
+      counters.udps++
+      s = new DirectUdpSession(rinfo, tunables.udpReadTimeoutMs, () => {
+        sessions.delete(key)
+        counters.udps--
+      })
+      const session = s
+      sessions.set(key, session)
+      dialer.dialUdp().then(
+        ({ socket }) => {
+          socket.on('error', (err) => log.debug(`Single-end UDP: ${describeError(err)}`))
+          socket.on('message', (d: Buffer) => {
+            session.touch()
+            counters.udptx += d.length
+            ingress.udp?.send(d, rinfo.port, rinfo.address)
+          })
+          session.attach(socket)
+        },
+        (err: unknown) => {
+          log.error(`Single-end UDP for ${key}: ${describeError(err)}`)
+          session.close()
+        },
+      )
+    }
+    s.send(msg)
+  }
+
+  ingress.serve({ tcp: (s) => void onTcp(s), udp: onUdp })
+
+  const health = async (): Promise<void> => {
+    const t0 = performance.now()
+    try {
+      const { socket } = await dialer.dialTcp()
+      counters.ping = Math.trunc(performance.now() - t0)
+      socket.destroy()
+    } catch {
+      counters.ping = 0
+    }
+    const stats = counters.snapshot(0)
+    log.event(checkpointLine(stats))
+    rt.onCheckpoint?.(stats)
+  }
+  const ticker = setInterval(() => void health(), tunables.reportIntervalMs)
+  void health()
+  let resolveStop!: (e: Error) => void
+  const failed = new Promise<Error>((r) => (resolveStop = r))
+  return {
+    failed,
+    poolSize: () => 0,
+    close() {
+      clearInterval(ticker)
+      resolveStop(new Error('closed'))
+      ingress.close()
+      for (const s of [...sessions.values()]) s.close()
+      for (const s of [...live]) s.destroy()
+      return Promise.resolve()
+    },
+  }
+}
+
+/** One user's UDP session in single-end mode: a connected socket to a target, closed after an idle period. */
+class DirectUdpSession {
+  #sock: UdpSocket | undefined
+  #pending: Buffer[] | undefined = []
+  readonly #timer: NodeJS.Timeout
+  #closed = false
+
+  constructor(
+    readonly rinfo: RemoteInfo,
+    idleMs: number,
+    private readonly onClose: () => void,
+  ) {
+    this.#timer = setTimeout(() => this.close(), idleMs)
+  }
+
+  touch(): void {
+    this.#timer.refresh()
+  }
+
+  attach(sock: UdpSocket): void {
+    if (this.#closed) return void sock.close()
+    this.#sock = sock
+    for (const d of this.#pending ?? []) sock.send(d)
+    this.#pending = undefined
+  }
+
+  send(msg: Buffer): void {
+    this.touch()
+    if (this.#sock) this.#sock.send(msg)
+    else if (this.#pending && this.#pending.length < 256) this.#pending.push(msg)
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#timer)
+    try {
+      this.#sock?.close()
+    } catch {
+      /* already closed */
+    }
+    this.onClose()
+  }
+}

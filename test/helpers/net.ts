@@ -1,0 +1,114 @@
+// Shared test helpers: echo servers, free ports, bounded waits, hashing.
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+
+export function sha256(b: Buffer | Buffer[]): string {
+  const h = createHash('sha256')
+  for (const x of Array.isArray(b) ? b : [b]) h.update(x)
+  return h.digest('hex')
+}
+
+/** A TCP echo server on 127.0.0.1 port 0 (half-close aware: ends after echoing everything). */
+export async function tcpEcho(host = '127.0.0.1'): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => {})
+    s.pipe(s)
+  })
+  server.listen(0, host)
+  await once(server, 'listening')
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      return new Promise((r) => server.close(() => r()))
+    },
+  }
+}
+
+/** A UDP echo server on 127.0.0.1 port 0. */
+export async function udpEcho(host = '127.0.0.1'): Promise<{ sock: UdpSocket; port: number; close(): void }> {
+  const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4')
+  sock.on('message', (m, r) => sock.send(m, r.port, r.address))
+  sock.bind(0, host)
+  await once(sock, 'listening')
+  return { sock, port: sock.address().port, close: () => sock.close() }
+}
+
+/** A port that was free a moment ago (for addresses the code under test must bind itself). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const s = createServer()
+  s.listen(0, host)
+  await once(s, 'listening')
+  const { port } = s.address() as AddressInfo
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/** Polls `fn` until it returns a truthy value, every `stepMs`, failing after `timeoutMs`. */
+export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition', stepMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, stepMs))
+  }
+}
+
+/** Connects, sends `payload` (then half-closes), and returns everything received until the peer ends. */
+export async function tcpRoundTrip(port: number, payload: Buffer, host = '127.0.0.1', timeoutMs = 60_000): Promise<Buffer> {
+  const sock = connect({ host, port, allowHalfOpen: true })
+  const chunks: Buffer[] = []
+  sock.on('data', (c: Buffer) => chunks.push(c))
+  await once(sock, 'connect')
+  sock.end(payload)
+  const timer = setTimeout(() => sock.destroy(new Error(`no end within ${timeoutMs}ms`)), timeoutMs)
+  try {
+    await once(sock, 'end')
+  } finally {
+    clearTimeout(timer)
+    sock.destroy()
+  }
+  return Buffer.concat(chunks)
+}
+
+/** Echo `size` bytes through `port` without half-closing: writes, then reads until all came back. */
+export async function tcpEchoExact(port: number, size: number, host = '127.0.0.1', timeoutMs = 60_000): Promise<{ sent: string; got: string }> {
+  const payload = randomBytes(size)
+  const sock = connect({ host, port })
+  const chunks: Buffer[] = []
+  let got = 0
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`echo of ${size} bytes incomplete (${got}) after ${timeoutMs}ms`)), timeoutMs)
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c)
+      got += c.length
+      if (got >= size) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    sock.on('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    sock.on('close', () => {
+      clearTimeout(timer)
+      if (got < size) reject(new Error(`closed after ${got}/${size} bytes`))
+    })
+  })
+  await once(sock, 'connect')
+  sock.write(payload)
+  try {
+    await done
+  } finally {
+    sock.destroy()
+  }
+  return { sent: sha256(payload), got: sha256(Buffer.concat(chunks)) }
+}
