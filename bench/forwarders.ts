@@ -128,6 +128,17 @@ const stunnel: ForwarderSpec = {
   },
 }
 
+/** The naive Node.js `socket.pipe()` forwarder (TCP only): what a single Node hop costs. */
+const nodePipe: ForwarderSpec = {
+  name: 'node-pipe', label: 'Node pipe()', kind: 'baseline', udp: false, readySeconds: 10,
+  async start(target, ctx) {
+    const entry = await freePort()
+    const c = startChild('node-pipe', process.execPath, [join(ctx.root, 'dist/bench/pipe-forwarder.js'), String(entry), String(target)])
+    await guarded([c], () => waitForPort(entry, 10_000, c))
+    return { entry, pids: [c.pid], stop: () => c.stop() }
+  },
+}
+
 const KEY = 'benchkey'
 
 /** The hard open-file limit children can raise themselves to. */
@@ -136,8 +147,32 @@ export function fdHardLimit(): number {
   return Number.isFinite(n) && n > 0 ? n : 1024
 }
 
+/**
+ * How NodePass is started: `bin/nodepass <url>` (the product), or bench/np-launch.js, an interim launcher that runs
+ * the tunnel core directly while the CLI cannot yet run tunnel URLs. Chosen once per run by probeLauncher().
+ */
+export type Launcher = 'cli' | 'core'
+let launcher: Launcher = 'cli'
+
+/** Picks the launcher: the CLI if it brings up a single-end forwarder within 5 s, else the interim one. */
+export async function probeLauncher(ctx: StartContext): Promise<Launcher> {
+  const port = await freePort()
+  const c = startChild('np-probe', process.execPath,
+    [join(ctx.root, 'bin/nodepass'), `client://127.0.0.1:${port}/127.0.0.1:9?mode=1&log=warn`], { cwd: ctx.root })
+  try {
+    await waitForPort(port, 5000, c)
+    launcher = 'cli'
+  } catch {
+    launcher = 'core'
+  } finally {
+    await c.stop()
+  }
+  return launcher
+}
+
 function nodepassChild(name: string, url: string, ctx: StartContext): Child {
-  return startChild(name, process.execPath, [join(ctx.root, 'bin/nodepass'), url], {
+  const entry = launcher === 'cli' ? join(ctx.root, 'bin/nodepass') : join(ctx.root, 'dist/bench/np-launch.js')
+  return startChild(name, process.execPath, [entry, url], {
     cwd: ctx.root,
     env: { ...process.env, NP_STATE_DIR: join(ctx.tmp, 'np-state') },
   })
@@ -182,7 +217,7 @@ const npSingle: ForwarderSpec = {
 }
 
 export const ALL_SPECS: readonly ForwarderSpec[] = [
-  direct, socat, haproxy, stunnel,
+  direct, socat, haproxy, nodePipe, stunnel,
   nodepassDual('np-tls0', 'NodePass tls=0', '&tls=0'),
   nodepassDual('np-tls1', 'NodePass tls=1', '&tls=1'),
   nodepassDual('np-ws', 'NodePass ws (type=2, tls=1)', '&tls=1&type=2'),

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ALL_SPECS, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
+import { ALL_SPECS, probeLauncher, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
 import { runIperf } from './iperf.js'
 import { concurrentConnections, newConnectionLatency, requestResponseLatency, udpEchoLatency, waitForEcho } from './load.js'
 import { describeMachine } from './machine.js'
@@ -260,6 +260,11 @@ async function main(): Promise<number> {
     machine: describeMachine(), params: p, configs: [],
   }
   try {
+    if (specs.some((s) => s.kind === 'nodepass')) {
+      const how = await probeLauncher(ctx)
+      result.launcher = how
+      log(`NodePass started via ${how === 'cli' ? 'bin/nodepass' : 'bench/np-launch.js (the CLI does not run tunnel URLs yet)'}`)
+    }
     for (const spec of specs) result.configs.push(await runConfig(spec, p, o, ctx))
     if (o.tests.has('master') && o.only === undefined) {
       log('master: 200 idle instances')
