@@ -18,6 +18,8 @@ export interface Running {
   pids: number[]
   /** Called before each UDP measurement (socat's UDP-LISTEN serves one peer, so it is restarted). */
   prepareUdp?: () => Promise<void>
+  /** A reason the forwarder cannot work (e.g. a pool type this build lacks), to stop waiting early. */
+  failure?: () => string | undefined
   stop(): Promise<void>
 }
 
@@ -200,9 +202,19 @@ function nodepassDual(name: string, label: string, query: string): ForwarderSpec
         await new Promise((r) => setTimeout(r, 300))
         for (const c of children) if (c.proc.exitCode !== null) throw new Error(`${c.name} exited: ${c.tail()}`)
       })
-      return { entry, pids: children.map((c) => c.pid), stop: () => stopAll(children) }
+      return { entry, pids: children.map((c) => c.pid), failure: () => fatalLine(children), stop: () => stopAll(children) }
     },
   }
+}
+
+/** An error line after which waiting is pointless (the tunnel restarts forever with the same error). */
+function fatalLine(children: readonly Child[]): string | undefined {
+  for (const c of children) {
+    const m = /(?:Server|Client) error: [^\n]*(?:not available|unknown pool type|unsupported)[^\n]*/.exec(c.tail())
+    if (m) return `${c.name}: ${m[0]}`
+    if (c.proc.exitCode !== null) return `${c.name} exited ${c.proc.exitCode}: ${c.tail().slice(-300)}`
+  }
+  return undefined
 }
 
 /** Single-end forwarding: a client whose tunnel address is bindable listens there and dials the target itself. */
@@ -212,7 +224,7 @@ const npSingle: ForwarderSpec = {
     const entry = await freePort()
     const c = nodepassChild('np-single', `client://127.0.0.1:${entry}/127.0.0.1:${target}?mode=1&log=warn`, ctx)
     await guarded([c], () => waitForPort(entry, 15_000, c))
-    return { entry, pids: [c.pid], stop: () => c.stop() }
+    return { entry, pids: [c.pid], failure: () => fatalLine([c]), stop: () => c.stop() }
   },
 }
 

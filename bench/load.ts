@@ -175,10 +175,12 @@ export async function udpEchoLatency(port: number, count: number, budgetMs: numb
 }
 
 /** Probe: one TCP 1-byte echo through port succeeds within the deadline (retrying). */
-export async function waitForEcho(port: number, timeoutMs: number): Promise<void> {
+export async function waitForEcho(port: number, timeoutMs: number, failure?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    const f = failure?.()
+    if (f !== undefined) throw new Error(f)
     const r = await oneConnection(port, Math.max(100, Math.min(3000, deadline - Date.now())))
     if (typeof r === 'number') return
     last = r

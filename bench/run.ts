@@ -95,18 +95,29 @@ function errText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)
 }
 
-async function startEchoTarget(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const port = await freePort()
+interface Target { port: number; stop: () => Promise<void> }
+
+async function startEchoTarget(port: number): Promise<Target> {
   const c = startChild('echo-target', process.execPath, [join(ROOT, 'dist/bench/echo-target.js'), String(port)])
   await waitForPort(port, 10_000, c)
   return { port, stop: () => c.stop() }
 }
 
-async function startIperfServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const port = await freePort()
-  const c = startChild('iperf3-server', 'iperf3', ['-s', '-B', '127.0.0.1', '-p', String(port)])
-  await waitForPort(port, 10_000, c)
-  return { port, stop: () => c.stop() }
+async function startIperfServer(port: number): Promise<Target> {
+  // The port was the echo target's a moment ago: retry briefly if it is not free yet.
+  let last: unknown
+  for (let i = 0; i < 5; i++) {
+    const c = startChild('iperf3-server', 'iperf3', ['-s', '-B', '127.0.0.1', '-p', String(port)])
+    try {
+      await waitForPort(port, 10_000, c)
+      return { port, stop: () => c.stop() }
+    } catch (e) {
+      last = e
+      await c.stop()
+      await sleep(500)
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last))
 }
 
 /** Runs fn, recording a failure as a note (the configuration becomes 'partial'). */
@@ -120,98 +131,81 @@ async function step(res: ConfigResult, what: string, fn: () => Promise<void>): P
   }
 }
 
-async function measureEchoPhase(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: StartContext, res: ConfigResult): Promise<void> {
-  const target = await startEchoTarget()
-  let fw: Running | undefined
-  try {
-    fw = await spec.start(target.port, ctx)
-    res.processes = fw.pids.length
-    await waitForEcho(fw.entry, spec.readySeconds * 1000)
-    await sleep(1000) // let a pool fill
-    const running = fw
-    if (running.pids.length > 0) {
-      res.rssIdleMb = rssMb(running.pids)
-      res.rssIdlePerProcessMb = running.pids.map((pid) => rssMb([pid]))
-    }
-    if (o.tests.has('latency')) {
-      await step(res, 'new-connection latency', async () => {
-        log(`${spec.name}: ${p.newConnCount} sequential connections`)
-        res.newConn = await newConnectionLatency(running.entry, p.newConnCount, 120_000)
+/** Latency, UDP echo and concurrency against the echo target. */
+async function measureEcho(spec: ForwarderSpec, p: BenchParams, o: Options, fw: Running, res: ConfigResult): Promise<void> {
+  if (o.tests.has('latency')) {
+    await step(res, 'new-connection latency', async () => {
+      log(`${spec.name}: ${p.newConnCount} sequential connections`)
+      res.newConn = await newConnectionLatency(fw.entry, p.newConnCount, 120_000)
+    })
+    await step(res, 'request/response latency', async () => {
+      res.reqResp = await requestResponseLatency(fw.entry, p.reqRespCount, 60_000)
+    })
+  }
+  if (o.tests.has('udp') && spec.udp) {
+    await step(res, 'UDP echo latency', async () => {
+      await fw.prepareUdp?.()
+      res.udpEcho = await udpEchoLatency(fw.entry, p.udpEchoCount, 60_000)
+    })
+  }
+  if (o.tests.has('conc')) {
+    const biggest = Math.max(...p.concurrency)
+    for (const n of p.concurrency) {
+      await step(res, `${n} connections at once`, async () => {
+        log(`${spec.name}: ${n} connections at once`)
+        const held = n === biggest && fw.pids.length > 0 ? () => Promise.resolve(rssMb(fw.pids)) : undefined
+        res.conc ??= {}
+        res.conc[String(n)] = await concurrentConnections(fw.entry, n, 60_000, held)
+        await sleep(1000) // let the forwarder close its side
       })
-      await step(res, 'request/response latency', async () => {
-        res.reqResp = await requestResponseLatency(running.entry, p.reqRespCount, 60_000)
-      })
     }
-    if (o.tests.has('udp') && spec.udp) {
-      await step(res, 'UDP echo latency', async () => {
-        await running.prepareUdp?.()
-        res.udpEcho = await udpEchoLatency(running.entry, p.udpEchoCount, 60_000)
-      })
-    }
-    if (o.tests.has('conc')) {
-      const biggest = Math.max(...p.concurrency)
-      for (const n of p.concurrency) {
-        await step(res, `${n} connections at once`, async () => {
-          log(`${spec.name}: ${n} connections at once`)
-          const held = n === biggest && running.pids.length > 0 ? () => Promise.resolve(rssMb(running.pids)) : undefined
-          res.conc ??= {}
-          res.conc[String(n)] = await concurrentConnections(running.entry, n, 60_000, held)
-          await sleep(1000) // let the forwarder close its side
-        })
-      }
-    }
-  } finally {
-    await fw?.stop()
-    await target.stop()
   }
 }
 
-async function measureBulkPhase(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: StartContext, res: ConfigResult): Promise<void> {
-  const server = await startIperfServer()
-  let fw: Running | undefined
-  try {
-    fw = await spec.start(server.port, ctx)
-    const running = fw
-    await waitForPort(running.entry, 10_000)
-    // Warm-up: also waits for a tunnel to come up (users wait in the backlog until it is ready).
-    await runIperf({ port: running.entry, seconds: 1, streams: 1, pids: [] })
-    if (o.tests.has('bulk')) {
-      for (const streams of [1, 8] as const) {
-        await step(res, `iperf3 ${streams} stream(s)`, async () => {
-          const gb: number[] = []
-          const cpu: number[] = []
-          for (let i = 0; i < p.iperfRuns; i++) {
-            log(`${spec.name}: iperf3 -P ${streams} run ${i + 1}/${p.iperfRuns}`)
-            const r = await runIperf({ port: running.entry, seconds: p.iperfSeconds, streams, pids: running.pids })
-            gb.push(r.gbps)
-            if (r.cpuPct !== undefined) cpu.push(r.cpuPct)
-          }
-          const g = spread(gb)
-          if (g === undefined) throw new Error('no successful run')
-          const c = spread(cpu)
-          res[streams === 1 ? 'tcp1' : 'tcp8'] = c === undefined ? { gbps: g } : { gbps: g, cpuPct: c }
-        })
-      }
-    }
-    if (o.tests.has('udp') && spec.udp) {
-      await step(res, `iperf3 UDP ${p.udpRateMbit} Mbit/s`, async () => {
-        const loss: number[] = []
+/** iperf3 TCP (1 and 8 streams) and UDP against the iperf3 server. */
+async function measureBulk(spec: ForwarderSpec, p: BenchParams, o: Options, fw: Running, res: ConfigResult): Promise<void> {
+  await step(res, 'iperf3 warm-up', async () => {
+    await runIperf({ port: fw.entry, seconds: 1, streams: 1, pids: [] })
+  })
+  if (o.tests.has('bulk')) {
+    for (const streams of [1, 8] as const) {
+      await step(res, `iperf3 ${streams} stream(s)`, async () => {
+        const gb: number[] = []
+        const cpu: number[] = []
         for (let i = 0; i < p.iperfRuns; i++) {
-          await running.prepareUdp?.()
-          log(`${spec.name}: iperf3 UDP run ${i + 1}/${p.iperfRuns}`)
-          const r = await runIperf({ port: running.entry, seconds: p.iperfSeconds, streams: 1, udpMbit: p.udpRateMbit, udpLen: p.udpLen, pids: running.pids })
-          if (r.lostPercent !== undefined) loss.push(r.lostPercent)
+          log(`${spec.name}: iperf3 -P ${streams} run ${i + 1}/${p.iperfRuns}`)
+          const r = await runIperf({ port: fw.entry, seconds: p.iperfSeconds, streams, pids: fw.pids })
+          gb.push(r.gbps)
+          if (r.cpuPct !== undefined) cpu.push(r.cpuPct)
         }
-        const l = spread(loss)
-        if (l !== undefined) res.udpLoss = l
+        const g = spread(gb)
+        if (g === undefined) throw new Error('no successful run')
+        const c = spread(cpu)
+        res[streams === 1 ? 'tcp1' : 'tcp8'] = c === undefined ? { gbps: g } : { gbps: g, cpuPct: c }
       })
     }
-  } finally {
-    await fw?.stop()
-    await server.stop()
+  }
+  if (o.tests.has('udp') && spec.udp) {
+    await step(res, `iperf3 UDP ${p.udpRateMbit} Mbit/s`, async () => {
+      const loss: number[] = []
+      for (let i = 0; i < p.iperfRuns; i++) {
+        await fw.prepareUdp?.()
+        log(`${spec.name}: iperf3 UDP run ${i + 1}/${p.iperfRuns}`)
+        const r = await runIperf({ port: fw.entry, seconds: p.iperfSeconds, streams: 1, udpMbit: p.udpRateMbit, udpLen: p.udpLen, pids: fw.pids })
+        if (r.lostPercent !== undefined) loss.push(r.lostPercent)
+      }
+      const l = spread(loss)
+      if (l !== undefined) res.udpLoss = l
+    })
   }
 }
 
+/**
+ * One forwarder instance per configuration, in front of one target port: first the Node echo server listens there
+ * (readiness, latency, concurrency, RSS), then it is replaced by an iperf3 server on the same port (bulk, UDP loss).
+ * Forwarders dial the target per connection, so the swap needs no restart, and no probe connection ever reaches
+ * iperf3 (a stray connection there can break its next test).
+ */
 async function runConfig(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: StartContext): Promise<ConfigResult> {
   const res: ConfigResult = { name: spec.name, label: spec.label, kind: spec.kind, status: 'ok', notes: [] }
   const bin = requiredBinary(spec.name)
@@ -221,22 +215,40 @@ async function runConfig(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: S
     return res
   }
   log(`${spec.name}: start`)
-  const phases: Array<[string, typeof measureEchoPhase]> = []
-  if (o.tests.has('latency') || o.tests.has('conc') || o.tests.has('udp')) phases.push(['echo phase', measureEchoPhase])
-  if (o.tests.has('bulk') || o.tests.has('udp')) phases.push(['bulk phase', measureBulkPhase])
-  for (const [name, fn] of phases) {
+  const port = await freePort()
+  let target: Target | undefined
+  let fw: Running | undefined
+  try {
     try {
-      await fn(spec, p, o, ctx, res)
+      target = await startEchoTarget(port)
+      fw = await spec.start(port, ctx)
+      res.processes = fw.pids.length
+      await waitForEcho(fw.entry, spec.readySeconds * 1000, fw.failure)
     } catch (e) {
-      res.notes.push(`${name}: ${errText(e)}`)
-      res.status = res.status === 'ok' && name === 'bulk phase' ? 'partial' : res.status
-      if (name === 'echo phase') {
-        // Could not start or reach the forwarder at all: a NodePass variant that does not work (yet) is skipped.
-        res.status = spec.kind === 'nodepass' ? 'skipped' : 'failed'
-        log(`${spec.name}: ${res.status}: ${errText(e)}`)
-        return res
-      }
+      // Could not start or reach the forwarder at all: a NodePass variant that does not work (yet) is skipped.
+      res.status = spec.kind === 'nodepass' ? 'skipped' : 'failed'
+      res.notes.push(`not started: ${errText(e)}`)
+      log(`${spec.name}: ${res.status}: ${errText(e)}`)
+      return res
     }
+    await sleep(1000) // let a pool fill
+    const running = fw
+    if (running.pids.length > 0) {
+      res.rssIdleMb = rssMb(running.pids)
+      res.rssIdlePerProcessMb = running.pids.map((pid) => rssMb([pid]))
+    }
+    await measureEcho(spec, p, o, running, res)
+    if (o.tests.has('bulk') || (o.tests.has('udp') && spec.udp)) {
+      await target.stop()
+      target = undefined
+      await step(res, 'bulk phase', async () => {
+        target = await startIperfServer(port)
+        await measureBulk(spec, p, o, running, res)
+      })
+    }
+  } finally {
+    await fw?.stop()
+    await target?.stop()
   }
   return res
 }
