@@ -141,12 +141,19 @@ export function cpuTicks(roots: readonly number[]): number {
   return sum
 }
 
-/** Sum of VmRSS over the roots and their descendants, MB. */
+/**
+ * Memory of the roots and their descendants, MB: VmRSS for a single process; for a tree of several processes the
+ * sum of Pss (proportional set size), since summing RSS counts shared pages once per process (socat forks one
+ * process per connection, and 2,000 of them "use" gigabytes of RSS that is mostly shared).
+ */
 export function rssMb(roots: readonly number[]): number {
+  const pids = withDescendants(roots)
+  const field = pids.length > 1 ? /^Pss:\s+(\d+)\s+kB/m : /VmRSS:\s+(\d+)\s+kB/
   let kb = 0
-  for (const p of withDescendants(roots)) {
+  for (const p of pids) {
     try {
-      const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))
+      const text = readFileSync(pids.length > 1 ? `/proc/${p}/smaps_rollup` : `/proc/${p}/status`, 'utf8')
+      const m = field.exec(text)
       if (m) kb += Number(m[1])
     } catch { /* exited */ }
   }
