@@ -162,95 +162,119 @@ async function measureEcho(spec: ForwarderSpec, p: BenchParams, o: Options, fw: 
   }
 }
 
-/** iperf3 TCP (1 and 8 streams) and UDP against the iperf3 server. */
-async function measureBulk(spec: ForwarderSpec, p: BenchParams, o: Options, fw: Running, res: ConfigResult): Promise<void> {
-  await step(res, 'iperf3 warm-up', async () => {
-    await runIperf({ port: fw.entry, seconds: 1, streams: 1, pids: [] })
-  })
-  if (o.tests.has('bulk')) {
-    for (const streams of [1, 8] as const) {
-      await step(res, `iperf3 ${streams} stream(s)`, async () => {
-        const gb: number[] = []
-        const cpu: number[] = []
-        for (let i = 0; i < p.iperfRuns; i++) {
-          log(`${spec.name}: iperf3 -P ${streams} run ${i + 1}/${p.iperfRuns}`)
-          const r = await runIperf({ port: fw.entry, seconds: p.iperfSeconds, streams, pids: fw.pids })
-          gb.push(r.gbps)
-          if (r.cpuPct !== undefined) cpu.push(r.cpuPct)
-        }
-        const g = spread(gb)
-        if (g === undefined) throw new Error('no successful run')
-        const c = spread(cpu)
-        res[streams === 1 ? 'tcp1' : 'tcp8'] = c === undefined ? { gbps: g } : { gbps: g, cpuPct: c }
-      })
-    }
-  }
-  if (o.tests.has('udp') && spec.udp) {
-    await step(res, `iperf3 UDP ${p.udpRateMbit} Mbit/s`, async () => {
-      const loss: number[] = []
-      for (let i = 0; i < p.iperfRuns; i++) {
-        await fw.prepareUdp?.()
-        log(`${spec.name}: iperf3 UDP run ${i + 1}/${p.iperfRuns}`)
-        const r = await runIperf({ port: fw.entry, seconds: p.iperfSeconds, streams: 1, udpMbit: p.udpRateMbit, udpLen: p.udpLen, pids: fw.pids })
-        if (r.lostPercent !== undefined) loss.push(r.lostPercent)
-      }
-      const l = spread(loss)
-      if (l !== undefined) res.udpLoss = l
-    })
-  }
+/** A configuration whose forwarder is up, kept running for the interleaved bulk rounds. */
+interface Live {
+  spec: ForwarderSpec
+  res: ConfigResult
+  fw: Running
+  port: number
+  target: Target | undefined
+  gbps: Record<1 | 8, number[]>
+  cpu: Record<1 | 8, number[]>
+  loss: number[]
 }
 
 /**
- * One forwarder instance per configuration, in front of one target port: first the Node echo server listens there
- * (readiness, latency, concurrency, RSS), then it is replaced by an iperf3 server on the same port (bulk, UDP loss).
+ * Starts a configuration in front of a target port: first the Node echo server listens there (readiness,
+ * latency, concurrency, RSS); then it is replaced by an iperf3 server on the same port for the bulk rounds.
  * Forwarders dial the target per connection, so the swap needs no restart, and no probe connection ever reaches
- * iperf3 (a stray connection there can break its next test).
+ * iperf3 (a stray connection there can break its next test). Returns undefined when it cannot start.
  */
-async function runConfig(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: StartContext): Promise<ConfigResult> {
-  const res: ConfigResult = { name: spec.name, label: spec.label, kind: spec.kind, status: 'ok', notes: [] }
+async function startAndMeasureEcho(spec: ForwarderSpec, p: BenchParams, o: Options, ctx: StartContext, res: ConfigResult): Promise<Live | undefined> {
   const bin = requiredBinary(spec.name)
   if (bin !== undefined && runCapture('sh', ['-c', `command -v ${bin}`], 2000).trim() === '') {
     res.status = 'skipped'
     res.notes.push(`${bin} not installed (npm run bench:setup)`)
-    return res
+    return undefined
   }
   log(`${spec.name}: start`)
   const port = await freePort()
   let target: Target | undefined
   let fw: Running | undefined
   try {
-    try {
-      target = await startEchoTarget(port)
-      fw = await spec.start(port, ctx)
-      res.processes = fw.pids.length
-      await waitForEcho(fw.entry, spec.readySeconds * 1000, fw.failure)
-    } catch (e) {
-      // Could not start or reach the forwarder at all: a NodePass variant that does not work (yet) is skipped.
-      res.status = spec.kind === 'nodepass' ? 'skipped' : 'failed'
-      res.notes.push(`not started: ${errText(e)}`)
-      log(`${spec.name}: ${res.status}: ${errText(e)}`)
-      return res
-    }
-    await sleep(1000) // let a pool fill
-    const running = fw
-    if (running.pids.length > 0) {
-      res.rssIdleMb = rssMb(running.pids)
-      res.rssIdlePerProcessMb = running.pids.map((pid) => rssMb([pid]))
-    }
-    await measureEcho(spec, p, o, running, res)
-    if (o.tests.has('bulk') || (o.tests.has('udp') && spec.udp)) {
-      await target.stop()
-      target = undefined
-      await step(res, 'bulk phase', async () => {
-        target = await startIperfServer(port)
-        await measureBulk(spec, p, o, running, res)
-      })
-    }
-  } finally {
+    target = await startEchoTarget(port)
+    fw = await spec.start(port, ctx)
+    res.processes = fw.pids.length
+    await waitForEcho(fw.entry, spec.readySeconds * 1000, fw.failure)
+  } catch (e) {
     await fw?.stop()
     await target?.stop()
+    // Could not start or reach the forwarder at all: a NodePass variant that does not work (yet) is skipped.
+    res.status = spec.kind === 'nodepass' ? 'skipped' : 'failed'
+    res.notes.push(`not started: ${errText(e)}`)
+    log(`${spec.name}: ${res.status}: ${errText(e)}`)
+    return undefined
   }
-  return res
+  const live: Live = { spec, res, fw, port, target, gbps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, loss: [] }
+  await sleep(1000) // let a pool fill
+  if (fw.pids.length > 0) {
+    res.rssIdleMb = rssMb(fw.pids)
+    res.rssIdlePerProcessMb = fw.pids.map((pid) => rssMb([pid]))
+  }
+  await measureEcho(spec, p, o, fw, res)
+  await live.target?.stop()
+  live.target = undefined
+  if (o.tests.has('bulk') || (o.tests.has('udp') && spec.udp)) {
+    await step(res, 'iperf3 server', async () => {
+      live.target = await startIperfServer(port)
+      await runIperf({ port: fw.entry, seconds: 1, streams: 1, pids: [] }) // warm-up
+    })
+  }
+  return live
+}
+
+/**
+ * Bulk rounds interleaved across configurations (run 1 of every configuration, then run 2, …), so that load from
+ * elsewhere on the machine drifting over time spreads across all of them instead of favouring one.
+ */
+async function bulkRounds(lives: readonly Live[], p: BenchParams, o: Options): Promise<void> {
+  const ready = lives.filter((l) => l.target !== undefined)
+  // A failed run can leave iperf3's server stuck in a half-finished test: restart it after a failure.
+  const guard = async (l: Live, what: string, fn: () => Promise<void>): Promise<void> => {
+    const before = l.res.notes.length
+    await step(l.res, what, fn)
+    if (l.res.notes.length > before) {
+      await l.target?.stop()
+      l.target = undefined
+      await step(l.res, 'iperf3 server restart', async () => { l.target = await startIperfServer(l.port) })
+    }
+  }
+  if (o.tests.has('bulk')) {
+    for (const streams of [1, 8] as const) {
+      for (let i = 0; i < p.iperfRuns; i++) {
+        for (const l of ready) {
+          log(`${l.spec.name}: iperf3 -P ${streams} run ${i + 1}/${p.iperfRuns}`)
+          await guard(l, `iperf3 -P ${streams} run ${i + 1}`, async () => {
+            const r = await runIperf({ port: l.fw.entry, seconds: p.iperfSeconds, streams, pids: l.fw.pids })
+            l.gbps[streams].push(r.gbps)
+            if (r.cpuPct !== undefined) l.cpu[streams].push(r.cpuPct)
+          })
+        }
+      }
+    }
+  }
+  if (o.tests.has('udp')) {
+    for (let i = 0; i < p.iperfRuns; i++) {
+      for (const l of ready.filter((x) => x.spec.udp)) {
+        log(`${l.spec.name}: iperf3 UDP ${p.udpRateMbit} Mbit/s run ${i + 1}/${p.iperfRuns}`)
+        await guard(l, `iperf3 UDP run ${i + 1}`, async () => {
+          await l.fw.prepareUdp?.()
+          const r = await runIperf({ port: l.fw.entry, seconds: p.iperfSeconds, streams: 1, udpMbit: p.udpRateMbit, udpLen: p.udpLen, pids: l.fw.pids })
+          if (r.lostPercent !== undefined) l.loss.push(r.lostPercent)
+        })
+      }
+    }
+  }
+  for (const l of ready) {
+    for (const streams of [1, 8] as const) {
+      const g = spread(l.gbps[streams])
+      if (g === undefined) continue
+      const c = spread(l.cpu[streams])
+      l.res[streams === 1 ? 'tcp1' : 'tcp8'] = c === undefined ? { gbps: g } : { gbps: g, cpuPct: c }
+    }
+    const loss = spread(l.loss)
+    if (loss !== undefined) l.res.udpLoss = loss
+  }
 }
 
 async function main(): Promise<number> {
@@ -277,7 +301,21 @@ async function main(): Promise<number> {
       result.launcher = how
       log(`NodePass started via ${how === 'cli' ? 'bin/nodepass' : 'bench/np-launch.js (the CLI does not run tunnel URLs yet)'}`)
     }
-    for (const spec of specs) result.configs.push(await runConfig(spec, p, o, ctx))
+    const lives: Live[] = []
+    try {
+      for (const spec of specs) {
+        const res: ConfigResult = { name: spec.name, label: spec.label, kind: spec.kind, status: 'ok', notes: [] }
+        result.configs.push(res)
+        const live = await startAndMeasureEcho(spec, p, o, ctx, res)
+        if (live !== undefined) lives.push(live)
+      }
+      await bulkRounds(lives, p, o)
+    } finally {
+      for (const l of lives) {
+        await l.fw.stop()
+        await l.target?.stop()
+      }
+    }
     if (o.tests.has('master') && o.only === undefined) {
       log('master: 200 idle instances')
       result.master = await benchMaster(ctx, o.quick ? 50 : 200, log)
