@@ -215,9 +215,20 @@ async function startAndMeasureEcho(spec: ForwarderSpec, p: BenchParams, o: Optio
   await live.target?.stop()
   live.target = undefined
   if (o.tests.has('bulk') || (o.tests.has('udp') && spec.udp)) {
-    await step(res, 'iperf3 server', async () => {
+    await sleep(2000) // connections of the concurrency test still being torn down must not reach iperf3
+    await step(res, 'iperf3 server start and warm-up', async () => {
       live.target = await startIperfServer(port)
-      await runIperf({ port: fw.entry, seconds: 1, streams: 1, pids: [] }) // warm-up
+      // Warm-up, retried: a late connection from an earlier test can still break iperf3's first control exchange.
+      for (let i = 1; ; i++) {
+        try {
+          await runIperf({ port: fw.entry, seconds: 1, streams: 1, pids: [] })
+          return
+        } catch (e) {
+          if (i >= 3) throw e
+          await live.target.stop()
+          live.target = await startIperfServer(port)
+        }
+      }
     })
   }
   return live
