@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { createSecureContext, type SecureContext } from 'node:tls'
-import selfsigned from 'selfsigned'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
@@ -30,6 +29,8 @@ let selfSignedCache: Promise<CertPair> | undefined
 /** ECDSA P-256, random serial (drawn by the library), subject O=<version>, one year, ServerAuth. Made once per process. */
 export function selfSignedPair(): Promise<CertPair> {
   selfSignedCache ??= (async () => {
+    // Loaded on first use: the library costs ~4.5 MB per V8 isolate, and every master instance worker is one (D15).
+    const { default: selfsigned } = await import('selfsigned')
     const now = new Date()
     const pems = await selfsigned.generate([{ name: 'organizationName', value: `nodepass ${VERSION}` }], {
       keyType: 'ec',

@@ -48,7 +48,7 @@ export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: s
 export function dialStream(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {
   return new Promise((resolve, reject) => {
     const useTls = opts.tls.mode !== 0
-    const common = { host, port: opts.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
+    const common = { host, port: opts.port, allowHalfOpen: true, noDelay: true, highWaterMark: opts.tunables.tcpDataBufSize, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
     const sock: Socket = useTls
       ? tlsConnect({ ...common, ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
       : netConnect(common)

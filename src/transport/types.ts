@@ -47,6 +47,7 @@ export interface ClientTransportOptions {
   readonly log: Logger
   readonly tunables: {
     readonly tcpDialTimeoutMs: number
+    readonly tcpDataBufSize: number
     readonly reportIntervalMs: number
     readonly handshakeTimeoutMs: number
   }

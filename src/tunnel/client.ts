@@ -1,7 +1,7 @@
 // client:// dual-end — handshake with the server, adopt its flow/max/tls/type, fill the pool, take the control
 // connection and run a Session; with flow '+' this end is the ingress on target[0].
 import { performance } from 'node:perf_hooks'
-import { NodePassError, ERR } from '../errors.js'
+import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ClientConfig } from '../url/types.js'
 import { POOL_KIND_BY_CODE } from '../url/types.js'
 import { clientHandshake } from './handshake.js'
@@ -11,7 +11,6 @@ import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
 import { CONTROL_ID, TS_CAPABILITY } from './protocol.js'
 import { Session } from './session.js'
-import { createSimpleDialer } from './targets.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ClientTransport, TlsVerify } from '../transport/types.js'
@@ -34,7 +33,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const transport: ClientTransport = await createTransport(kind).client({
     host: cfg.tunnel.host || '127.0.0.1',
     port: cfg.tunnel.port,
-    resolve: () => Promise.resolve(cfg.tunnel.host || '127.0.0.1'),
+    resolve: () => rt.plane.dns.resolve(cfg.tunnel.host || '127.0.0.1'),
     tls,
     log,
     tunables,
@@ -68,13 +67,14 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     try {
       control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
     } catch {
-      throw new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
+      const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
+      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
-    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
-      cfg, pool, counters, log, tunables, dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs),
+      cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint,
     })
   } catch (err) {

@@ -10,7 +10,7 @@ import type { TunnelConfig } from '../url/types.js'
 import type { ConnPool, PoolConn } from './pool.js'
 import type { Counters } from './stats.js'
 import type { Signal } from './protocol.js'
-import type { TargetDialer } from './targets.js'
+import { paced, parseHostPort, replay, type DataPlane } from '../net/plane.js'
 import { relay } from './relay.js'
 import { readDatagrams, writeDatagram } from './udp-frame.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
@@ -21,7 +21,8 @@ export interface ExchangeContext {
   readonly counters: Counters
   readonly log: Logger
   readonly tunables: Tunables
-  readonly dialer: TargetDialer
+  /** rate/block/proxy/dns/dial/lbs (src/net/plane.ts). */
+  readonly plane: DataPlane
   /** Length-framed UDP (both peers are NodePass-TS). */
   readonly framed: boolean
   send(sig: Signal): void
@@ -62,6 +63,8 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   if (!takeSlot(ctx, 'TCP')) return void user.destroy()
   const release = once(() => ctx.counters.tcps--)
   const remote = remoteOf(user)
+  const sniffed = await ctx.plane.sniffTcp(user, remote)
+  if (sniffed === undefined) return release()
   let conn: PoolConn
   try {
     conn = await ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs)
@@ -77,9 +80,11 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   }
   ctx.send({ action: 'tcp', remote, id: conn.id })
   if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${remote} <-> ${conn.id}`)
+  replay(user, sniffed, conn.stream)
   relay(user, conn.stream, {
     counters: ctx.counters,
     readMs: ctx.cfg.readMs,
+    rate: ctx.plane.rate,
     onDone: (err) => {
       release()
       if (ctx.log.enabled('debug')) ctx.log.debug(`Exchange complete: ${err ? describeError(err) : 'EOF'}`)
@@ -104,7 +109,8 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   })
   let target: Socket | undefined
   try {
-    target = track(ctx, (await ctx.dialer.dialTcp()).socket)
+    const user = parseHostPort(sig.remote ?? '') ?? { host: '0.0.0.0', port: 0 }
+    target = track(ctx, (await ctx.plane.dialTarget(user)).socket)
   } catch (err) {
     release()
     conn.stream.destroy()
@@ -115,7 +121,7 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
     return void target.destroy()
   }
   if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${conn.id} <-> ${remoteOf(target)}`)
-  relay(target, conn.stream, { counters: ctx.counters, readMs: ctx.cfg.readMs, onDone: release })
+  relay(target, conn.stream, { counters: ctx.counters, readMs: ctx.cfg.readMs, rate: ctx.plane.rate, onDone: release })
 }
 
 /** UDP sessions on the ingress listener, keyed by the user's source address. */
@@ -146,7 +152,8 @@ export class UdpIngress {
       this.#sessions.set(key, s)
     }
     ctx.counters.udprx += msg.length
-    s.send(msg)
+    const session = s
+    paced(ctx.plane.rate?.read, msg.length, () => session.send(msg))
   }
 
   close(): void {
@@ -197,7 +204,7 @@ class UdpSessionIn {
     readDatagrams(conn.stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
       this.#touch()
       ctx.counters.udptx += d.length
-      this.listener.send(d, this.rinfo.port, this.rinfo.address)
+      paced(ctx.plane.rate?.write, d.length, () => this.listener.send(d, this.rinfo.port, this.rinfo.address))
     }, (err) => {
       ctx.log.error(`Ingress UDP from ${this.remote}: ${describeError(err)}`)
       this.close()
@@ -251,7 +258,7 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   stream.on('error', close)
   stream.on('close', close)
   try {
-    sock = (await ctx.dialer.dialUdp()).socket
+    sock = (await ctx.plane.dialer.dialUdp()).socket
   } catch (err) {
     ctx.log.error(`Egress UDP for ${sig.remote ?? '?'}: ${describeError(err)}`)
     return close()
@@ -265,12 +272,12 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   s.on('message', (d: Buffer) => {
     touch()
     ctx.counters.udprx += d.length
-    writeDatagram(stream, d, ctx.framed)
+    paced(ctx.plane.rate?.read, d.length, () => writeDatagram(stream, d, ctx.framed))
   })
   readDatagrams(stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
     touch()
     ctx.counters.udptx += d.length
-    s.send(d)
+    paced(ctx.plane.rate?.write, d.length, () => s.send(d))
   }, (err) => {
     ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
     close()

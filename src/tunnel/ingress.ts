@@ -38,13 +38,13 @@ export class Ingress {
   }
 
   /** Binds TCP and/or UDP on `addr`; rejects (closing whatever was bound) when either fails. */
-  static async bind(addr: HostPort, opts: { tcp: boolean; udp: boolean; backlog?: number }): Promise<Ingress> {
+  static async bind(addr: HostPort, opts: { tcp: boolean; udp: boolean; backlog?: number; bufferSize?: number }): Promise<Ingress> {
     let server: Server | undefined
     let sock: UdpSocket | undefined
     const where = joinHostPort(addr.host, addr.port)
     try {
       if (opts.tcp) {
-        const srv = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: false })
+        const srv = createServer({ allowHalfOpen: true, noDelay: true, ...(opts.bufferSize ? { highWaterMark: opts.bufferSize } : {}) })
         server = srv
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject)

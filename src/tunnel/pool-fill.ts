@@ -22,6 +22,8 @@ export class PoolFiller {
   #inflight = 0
   #drained = 0
   #failing = false
+  /** The most recent dial failure (reported when the control connection never arrives). */
+  lastError: unknown
   #timer: NodeJS.Timeout | undefined
   #stopped = false
   readonly #min: number
@@ -85,6 +87,7 @@ export class PoolFiller {
         },
         (err: unknown) => {
           this.#inflight--
+          this.lastError = err
           if (!this.#failing) this.o.log.debug(`Pool dial failed: ${describeError(err)}`)
           this.#failing = true
         },

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID } from './protocol.js'
 
+function ignore(): void {}
+
 export interface PoolConn {
   readonly id: string
   readonly stream: Duplex
@@ -46,6 +48,9 @@ export class ConnPool {
 
   /** Adds a connection that finished its ID exchange. */
   add(conn: PoolConn): void {
+    // A stream may fail at any moment before its next owner attaches its own handler (e.g. while the egress
+    // dials its target): never let that be an uncaught 'error'.
+    conn.stream.on('error', ignore)
     if (this.#closed) {
       conn.stream.destroy()
       return
@@ -104,7 +109,6 @@ export class ConnPool {
   #take(entry: Idle): PoolConn {
     entry.detach()
     this.#idle.delete(entry.conn.id)
-    entry.conn.stream.on('error', () => {}) // until the new owner attaches its own handler
     this.onDrain?.()
     return entry.conn
   }

@@ -5,11 +5,14 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
+import { createThrottle, type RateLimiter } from '../net/rate.js'
 
 export interface RelayOptions {
   readonly counters: Counters
   /** Idle timeout in ms (0 = none): no byte in either direction for this long closes the connection. */
   readonly readMs: number
+  /** rate=: the edge's reads pay the read bucket, writes to it the write bucket. */
+  readonly rate?: RateLimiter | undefined
   readonly onDone?: (err: Error | undefined) => void
 }
 
@@ -41,6 +44,11 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   edge.once('close', onClose(edge, pool))
   pool.once('close', onClose(pool, edge))
   if (opts.readMs > 0) edge.setTimeout(opts.readMs, () => abort(new Error(`idle for ${opts.readMs}ms`)))
-  edge.pipe(pool)
-  pool.pipe(edge)
+  if (opts.rate) {
+    edge.pipe(createThrottle(opts.rate.read)).pipe(pool)
+    pool.pipe(createThrottle(opts.rate.write)).pipe(edge)
+  } else {
+    edge.pipe(pool)
+    pool.pipe(edge)
+  }
 }

@@ -1,9 +1,11 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
-// cause, everything is closed, and after NP_SERVICE_COOLDOWN the tunnel starts again — forever, until close().
+// cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
+// starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
+// for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
-import { describeConfig } from '../url/describe.js'
+import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
 import { startServer } from './server.js'
 import { startClient } from './client.js'
@@ -11,6 +13,7 @@ import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, Runtime } from './runtime.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
+import { createDataPlane } from '../net/plane.js'
 
 async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   if (cfg.role === 'server') return startServer(cfg, rt)
@@ -18,7 +21,7 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   const want = rt.stickyMode ?? cfg.mode
   if (want !== 2) {
     try {
-      const ingress = await Ingress.bind(cfg.tunnel, { tcp: !cfg.notcp, udp: !cfg.noudp })
+      const ingress = await Ingress.bind(cfg.tunnel, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: rt.tunables.tcpDataBufSize })
       rt.stickyMode = 1
       return startSingle(cfg, rt, ingress)
     } catch (err) {
@@ -30,6 +33,8 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   return startClient(cfg, rt)
 }
 
+const FIRST_RETRY_MS = 100
+
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const counters = new Counters()
   const rt: Runtime = {
@@ -37,15 +42,25 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     tunables: deps.tunables,
     counters,
     onCheckpoint: deps.onCheckpoint,
+    plane: createDataPlane(cfg, {
+      log: deps.log,
+      tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
+      udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+      bufferSize: deps.tunables.tcpDataBufSize,
+    }),
     creds: undefined,
     stickyMode: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
   let current: Attempt | undefined
+  const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
+    let delay = Math.min(FIRST_RETRY_MS, cooldown)
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
+      const startedAt = Date.now()
+      if (round > 0) rt.plane.restart()
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -59,8 +74,10 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       deps.log.error(`${Role} error: ${describeError(err)}`)
       await current?.close()
       current = undefined
+      if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
       try {
-        await sleep(deps.tunables.serviceCooldownMs, undefined, { signal: abort.signal })
+        await sleep(delay, undefined, { signal: abort.signal })
+        delay = Math.min(delay * 2, cooldown)
       } catch {
         break
       }
@@ -75,6 +92,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.plane.close()
       })()
       return closing
     },

@@ -4,12 +4,15 @@ import type { Tunables } from '../env.js'
 import type { ServerCredentials } from '../tls/certs.js'
 import type { Counters } from './stats.js'
 import type { TunnelStats } from './types.js'
+import type { DataPlane } from '../net/plane.js'
 
 export interface Runtime {
   readonly log: Logger
   readonly tunables: Tunables
   readonly counters: Counters
   readonly onCheckpoint: ((s: TunnelStats) => void) | undefined
+  /** rate/block/proxy/dns/dial/lbs of this instance (src/net/plane.ts); one per process run, refilled on restart. */
+  readonly plane: DataPlane
   /** The server certificate (tls=1 kept across restarts; tls=2 reloads itself). */
   creds: ServerCredentials | undefined
   /** Mode decided by the first start (auto-detection sticks across restarts). */

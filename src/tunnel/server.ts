@@ -10,7 +10,6 @@ import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
 import { CONTROL_ID } from './protocol.js'
 import { Session } from './session.js'
-import { createSimpleDialer } from './targets.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
@@ -36,7 +35,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   const want = rt.stickyMode ?? cfg.mode
   if (want !== 2) {
     try {
-      ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp })
+      ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     } catch (err) {
       if (want === 1) throw err
       log.debug(`Target not bindable (${describeError(err)}): forward mode`)
@@ -49,7 +48,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 2. The tunnel port: handshake first, pool connections after.
   const sockets = new Set<Socket>()
-  const tunnel = createServer({ allowHalfOpen: true, noDelay: true })
+  const tunnel = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: tunables.tcpDataBufSize })
   let transport: ServerTransport | undefined
   let allowIp: string | undefined
   const hs = new HandshakeServer(
@@ -118,7 +117,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
       verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
-      dialer: createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs), onCheckpoint: rt.onCheckpoint,
+      plane: rt.plane, onCheckpoint: rt.onCheckpoint,
     })
     return Promise.race([session.failed, stopped])
   })().catch((err: unknown) => err as Error)

@@ -30,6 +30,8 @@ export class Session {
   readonly #ownVerify = new Map<string, string | undefined>()
   #ticker: NodeJS.Timeout | undefined
   #pingSent = 0
+  /** Egress signals being handled (claim + dial); bounded by NP_SEMAPHORE_LIMIT. */
+  #inflight = 0
   #closed = false
 
   constructor(private readonly o: SessionOptions) {
@@ -75,11 +77,16 @@ export class Session {
   #onSignal(s: Signal): void {
     switch (s.action) {
       case 'tcp':
-        void egressTcp(this.#ctx, s)
+      case 'udp': {
+        if (this.#inflight >= this.o.tunables.semaphoreLimit) {
+          this.o.log.error(`Control signal ${s.action} dropped: queue limit reached (${this.#inflight})`)
+          break
+        }
+        this.#inflight++
+        const task = s.action === 'tcp' ? egressTcp(this.#ctx, s) : egressUdp(this.#ctx, s)
+        void task.finally(() => this.#inflight--)
         break
-      case 'udp':
-        void egressUdp(this.#ctx, s)
-        break
+      }
       case 'ping':
         this.#ctl.send({ action: 'pong' })
         break

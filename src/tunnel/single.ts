@@ -2,20 +2,19 @@
 // targets, TCP and UDP; every NP_REPORT_INTERVAL a target dial measures PING for the CHECK_POINT line.
 import type { Socket } from 'node:net'
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram'
-import { performance } from 'node:perf_hooks'
 import { describeError } from '../errors.js'
 import type { ClientConfig } from '../url/types.js'
 import type { Ingress } from './ingress.js'
 import { relay } from './relay.js'
 import { checkpointLine } from './stats.js'
-import { createSimpleDialer } from './targets.js'
+import { paced, replay } from '../net/plane.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 
 export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): Attempt {
   const { log, tunables, counters } = rt
   counters.mode = 1
-  const dialer = createSimpleDialer(cfg.targets, tunables.tcpDialTimeoutMs)
+  const { plane } = rt
   const live = new Set<{ destroy(): void }>()
   const sessions = new Map<string, DirectUdpSession>()
   const slotFree = (): boolean => cfg.slot === 0 || counters.tcps + counters.udps < cfg.slot
@@ -28,9 +27,11 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
       return void user.destroy()
     }
     counters.tcps++
+    const sniffed = await plane.sniffTcp(user, remoteOf(user))
+    if (sniffed === undefined) return void counters.tcps--
     let target: Socket
     try {
-      target = (await dialer.dialTcp()).socket
+      target = (await plane.dialTarget({ host: unmapIp(user.remoteAddress ?? ''), port: user.remotePort ?? 0 })).socket
     } catch (err) {
       counters.tcps--
       log.error(`Single-end TCP for ${remoteOf(user)}: ${describeError(err)}`)
@@ -42,7 +43,8 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
       counters.tcps--
       return void target.destroy()
     }
-    relay(user, target, { counters, readMs: cfg.readMs, onDone: () => counters.tcps-- })
+    replay(user, sniffed, target)
+    relay(user, target, { counters, readMs: cfg.readMs, rate: plane.rate, onDone: () => counters.tcps-- })
   }
 
   const onUdp = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -59,13 +61,13 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
       })
       const session = s
       sessions.set(key, session)
-      dialer.dialUdp().then(
+      plane.dialer.dialUdp().then(
         ({ socket }) => {
           socket.on('error', (err) => log.debug(`Single-end UDP: ${describeError(err)}`))
           socket.on('message', (d: Buffer) => {
             session.touch()
             counters.udptx += d.length
-            ingress.udp?.send(d, rinfo.port, rinfo.address)
+            paced(plane.rate?.write, d.length, () => ingress.udp?.send(d, rinfo.port, rinfo.address))
           })
           session.attach(socket)
         },
@@ -75,20 +77,15 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
         },
       )
     }
-    s.send(msg)
+    const session = s
+    paced(plane.rate?.read, msg.length, () => session.send(msg))
   }
 
   ingress.serve({ tcp: (s) => void onTcp(s), udp: onUdp })
 
   const health = async (): Promise<void> => {
-    const t0 = performance.now()
-    try {
-      const { socket } = await dialer.dialTcp()
-      counters.ping = Math.trunc(performance.now() - t0)
-      socket.destroy()
-    } catch {
-      counters.ping = 0
-    }
+    const ms = await plane.dialer.probeNext(tunables.reportIntervalMs)
+    counters.ping = ms === undefined ? 0 : Math.trunc(ms)
     const stats = counters.snapshot(0)
     log.event(checkpointLine(stats))
     rt.onCheckpoint?.(stats)

@@ -103,9 +103,10 @@ export async function tcpEchoExact(port: number, size: number, host = '127.0.0.1
       if (got < size) reject(new Error(`closed after ${got}/${size} bytes`))
     })
   })
-  await once(sock, 'connect')
-  sock.write(payload)
+  done.catch(() => {}) // awaited below; a failed connect must not also surface as an unhandled rejection
   try {
+    await once(sock, 'connect')
+    sock.write(payload)
     await done
   } finally {
     sock.destroy()

@@ -1,0 +1,20 @@
+// API-key check (D12): the X-API-Key header against the current key, compared in constant time.
+import { timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { API_ERR, ApiError } from './api-error.js'
+
+export function checkApiKey(req: IncomingMessage, key: string): void {
+  if (key === '') return
+  const raw = req.headers['x-api-key']
+  const given = Array.isArray(raw) ? raw[0] : raw
+  if (given === undefined || given === '')
+    throw new ApiError(401, API_ERR.UNAUTHORIZED, 'Unauthorized: API key required')
+  const a = Buffer.from(given, 'utf8')
+  const b = Buffer.from(key, 'utf8')
+  // Compare equal-length buffers always, so the time taken does not depend on where the inputs differ.
+  const ok = a.length === b.length && timingSafeEqual(a, b)
+  if (!ok) {
+    if (a.length !== b.length) timingSafeEqual(b, b)
+    throw new ApiError(401, API_ERR.UNAUTHORIZED, 'Unauthorized: Invalid API key')
+  }
+}

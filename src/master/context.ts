@@ -1,0 +1,28 @@
+// What every route handler receives.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Tunables } from '../env.js'
+import type { Logger } from '../log.js'
+import type { EventBus } from './events.js'
+import type { InstanceManager } from './instances.js'
+import type { MasterConfig } from '../url/types.js'
+
+export interface AppDeps {
+  config: MasterConfig
+  tunables: Tunables
+  log: Logger
+  manager: InstanceManager
+  bus: EventBus
+  version: string
+  /** The effective TLS code of the API listener: '0', '1' or '2'. */
+  tlsCode: string
+  startedAt: number
+}
+
+export interface RouteContext {
+  req: IncomingMessage
+  res: ServerResponse
+  /** The matched base path, e.g. `/api/v1` or `/api`. */
+  base: string
+  deps: AppDeps
+  query: URLSearchParams
+}

@@ -1,0 +1,90 @@
+// API shapes of the master (master-api.md §3) and the persisted record behind each instance.
+export type InstanceStatus = 'running' | 'stopped' | 'error'
+
+export interface Peer {
+  sid: string
+  type: string
+  alias: string
+}
+
+export interface Meta {
+  peer: Peer
+  tags: Record<string, string>
+}
+
+/** What the API returns, field order as upstream. `********` uses type '' and status ''. */
+export interface InstanceView {
+  id: string
+  alias: string
+  type: 'server' | 'client' | ''
+  status: InstanceStatus | ''
+  url: string
+  config: string
+  restart: boolean
+  meta: Meta
+  mode: number
+  ping: number
+  pool: number
+  tcps: number
+  udps: number
+  tcprx: number
+  tcptx: number
+  udprx: number
+  udptx: number
+}
+
+export const COUNTERS = ['tcprx', 'tcptx', 'udprx', 'udptx'] as const
+export type Counter = (typeof COUNTERS)[number]
+
+/** One instance as stored in the state file. Totals survive restarts; status is not persisted (load → stopped). */
+export interface InstanceRecord {
+  id: string
+  alias: string
+  type: 'server' | 'client'
+  url: string
+  config: string
+  restart: boolean
+  meta: Meta
+  mode: number
+  totals: Record<Counter, number>
+}
+
+export interface MasterState {
+  version: 1
+  masterId: string
+  alias: string
+  apiKey: string
+  instances: InstanceRecord[]
+}
+
+export const KEY_ID = '********'
+
+export type EventType = 'initial' | 'create' | 'update' | 'delete' | 'shutdown' | 'log'
+
+export interface MasterInfo {
+  mid: string
+  alias: string
+  os: string
+  arch: string
+  cpu: number
+  mem_total: number
+  mem_used: number
+  swap_total: number
+  swap_used: number
+  netrx: number
+  nettx: number
+  diskr: number
+  diskw: number
+  sysup: number
+  ver: string
+  name: string
+  uptime: number
+  log: string
+  tls: string
+  crt: string
+  key: string
+}
+
+export function emptyMeta(): Meta {
+  return { peer: { sid: '', type: '', alias: '' }, tags: {} }
+}

@@ -1,0 +1,58 @@
+// Entry of an instance worker thread: parses the instance URL, runs the tunnel, reports state, stats and log lines.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { describeError } from '../errors.js'
+import { createLogger } from '../log.js'
+import type { TunnelDeps, RunningTunnel } from '../tunnel/types.js'
+import type { TunnelConfig } from '../url/types.js'
+import { parseTunnelUrl } from '../url/parse.js'
+import { CHECKPOINT_RE, type FromWorker, type ToWorker, type WorkerInit } from './ipc.js'
+
+type RunTunnel = (config: TunnelConfig, deps: TunnelDeps) => RunningTunnel
+
+function requirePort(): MessagePort {
+  if (!parentPort) throw new Error('worker.ts must run in a worker thread')
+  return parentPort
+}
+const port = requirePort()
+const init = workerData as WorkerInit
+const post = (m: FromWorker): void => port.postMessage(m)
+
+async function main(): Promise<void> {
+  const parsed = parseTunnelUrl(init.url, { checkFiles: true })
+  if (!parsed.ok) {
+    post({ t: 'fatal', message: parsed.issues.join('; ') })
+    return
+  }
+  const config = parsed.config
+  const log = createLogger({
+    level: config.log,
+    secrets: [config.key],
+    sink: (line, level) => {
+      // CHECK_POINT figures travel as typed `stats` messages; the line itself is neither echoed nor streamed.
+      if (!CHECKPOINT_RE.test(line)) post({ t: 'log', line, level })
+    },
+  })
+  for (const w of parsed.warnings) log.warn(w)
+  const mod = (await import(init.tunnelModule)) as { runTunnel: RunTunnel }
+  const tunnel = mod.runTunnel(config, {
+    log,
+    tunables: init.tunables,
+    onCheckpoint: (stats) => post({ t: 'stats', stats: { ...stats } }),
+  })
+  post({ t: 'running' })
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'stop') {
+      tunnel
+        .close()
+        .catch(() => undefined)
+        .finally(() => {
+          post({ t: 'stopped' })
+          port.close()
+        })
+    }
+  })
+}
+
+main().catch((err: unknown) => {
+  post({ t: 'fatal', message: describeError(err) })
+})

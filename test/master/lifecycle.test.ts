@@ -1,0 +1,137 @@
+// Instance lifecycle with real worker threads running a stand-in tunnel: actions, traffic totals (§7), error lines,
+// crashes isolated to one worker with restart backoff (D15, D16), PUT and DELETE.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { SseClient, startInProcess, waitFor } from './helpers.js'
+
+const STEP = { tcprx: 1000, tcptx: 2000, udprx: 30, udptx: 40 }
+
+test('traffic totals follow checkpoints, survive stop/start and reset', async (t) => {
+  const { api } = await startInProcess(t)
+  const c = await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })
+  assert.equal(c.status, 201)
+  assert.equal(c.json.restart, true)
+  assert.equal(c.json.type, 'server')
+  const id = c.json.id as string
+  assert.match(id, /^[0-9a-f]{8}$/)
+  const get = async (): Promise<any> => (await api.req('GET', `/instances/${id}`)).json
+  const at3 = await waitFor('3 checkpoints', async () => {
+    const v = await get()
+    return v.tcprx >= 3 * STEP.tcprx ? v : undefined
+  })
+  assert.equal(at3.status, 'running')
+  assert.equal(at3.mode, 1)
+  assert.equal(at3.tcps, 1)
+  // totals are whole multiples of the step, in the fixed ratio of the fake counters
+  assert.equal(at3.tcprx % STEP.tcprx, 0)
+  assert.equal(at3.tcptx, (at3.tcprx / STEP.tcprx) * STEP.tcptx)
+  assert.equal(at3.udptx, (at3.tcprx / STEP.tcprx) * STEP.udptx)
+
+  const stop = await api.req('PATCH', `/instances/${id}`, { action: 'stop' })
+  assert.equal(stop.status, 200)
+  const stopped = await waitFor('stopped', async () => ((await get()).status === 'stopped' ? get() : undefined))
+  assert.equal(stopped.ping, 0)
+  assert.equal(stopped.tcps, 0)
+  const kept = stopped.tcprx as number
+  assert.ok(kept >= 3 * STEP.tcprx)
+
+  await api.req('PATCH', `/instances/${id}`, { action: 'start' })
+  const resumed = await waitFor('grows after restart', async () => {
+    const v = await get()
+    return v.status === 'running' && v.tcprx > kept ? v : undefined
+  })
+  assert.equal((resumed.tcprx - kept) % STEP.tcprx, 0, 'a new worker counts from its own zero on top of the kept total')
+
+  const reset = await api.req('PATCH', `/instances/${id}`, { action: 'reset' })
+  assert.equal(reset.json.tcprx, 0)
+  assert.equal(reset.json.udptx, 0)
+  const after = await waitFor('grows after reset', async () => {
+    const v = await get()
+    return v.tcprx > 0 ? v : undefined
+  })
+  assert.ok(after.tcprx < resumed.tcprx + 10 * STEP.tcprx)
+  assert.equal(after.tcprx % STEP.tcprx, 0)
+  // a second reset does not over-count (upstream's drift is fixed)
+  await api.req('PATCH', `/instances/${id}`, { action: 'reset' })
+  const again = await waitFor('grows after 2nd reset', async () => {
+    const v = await get()
+    return v.tcprx > 0 ? v : undefined
+  })
+  assert.ok(again.tcprx <= 3 * STEP.tcprx, `after a second reset the total restarts small (${again.tcprx})`)
+})
+
+test('an error line sets `error` (carried by the log frame); the next checkpoint sets `running`', async (t) => {
+  const { api } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const c = await api.req('POST', '/instances', { url: 'client://127.0.0.1:10101/127.0.0.1:2' })
+  const id = c.json.id as string
+  const log = await sse.waitFrame('error log', (f) => f.type === 'log' && f.instance.id === id && f.logs.includes('Client error: fake failure'))
+  assert.equal(log.instance.status, 'error')
+  const idx = sse.frames.indexOf(log)
+  await sse.waitFrame('running again', (f, i) => i > idx && f.type === 'update' && f.instance.id === id && f.instance.status === 'running')
+})
+
+test('a crashed worker: error + update, others unaffected, restarted with backoff; no restart when restart=false', async (t) => {
+  const { api, master } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const a = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })).json.id as string
+  const b = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10102/127.0.0.1:8081' })).json.id as string
+  await sse.waitFrame('a running', (f) => f.type === 'update' && f.instance.id === a && f.instance.status === 'running')
+  await sse.waitFrame('b running', (f) => f.type === 'update' && f.instance.id === b && f.instance.status === 'running')
+  await master.manager.killWorker(a)
+  const err = await sse.waitFrame('a error', (f) => f.type === 'update' && f.instance.id === a && f.instance.status === 'error')
+  const errIdx = sse.frames.indexOf(err)
+  // b keeps reporting while a is down
+  await sse.waitFrame('b checkpoint after the crash', (f, i) => i > errIdx && f.type === 'update' && f.instance.id === b && f.instance.tcprx > 0)
+  assert.equal((await api.req('GET', '/info')).status, 200)
+  // back within the first backoff step (1 s) plus start time
+  await sse.waitFrame('a running again', (f, i) => i > errIdx && f.type === 'update' && f.instance.id === a && f.instance.status === 'running', 8000)
+
+  await api.req('PATCH', `/instances/${b}`, { restart: false })
+  await master.manager.killWorker(b)
+  await waitFor('b error', async () => (await api.req('GET', `/instances/${b}`)).json.status === 'error')
+  await new Promise((r) => setTimeout(r, 2500)) // longer than the first backoff step: b must stay down
+  assert.equal((await api.req('GET', `/instances/${b}`)).json.status, 'error')
+  // D13: start also starts an instance in error
+  await api.req('PATCH', `/instances/${b}`, { action: 'start' })
+  await waitFor('b running after start', async () => (await api.req('GET', `/instances/${b}`)).json.status === 'running')
+})
+
+test('an uncaught error inside one instance ends only that worker', async (t) => {
+  const { api } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const good = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })).json.id as string
+  const bad = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10102/127.0.0.1:1' })).json.id as string
+  await api.req('PATCH', `/instances/${bad}`, { restart: false })
+  const died = await sse.waitFrame('bad error', (f) => f.type === 'update' && f.instance.id === bad && f.instance.status === 'error')
+  const i = sse.frames.indexOf(died)
+  await sse.waitFrame('worker ended log', (f) => f.type === 'log' && f.instance.id === bad && f.logs.includes('fake tunnel exploded'))
+  await sse.waitFrame('good still reporting', (f, j) => j > i && f.type === 'update' && f.instance.id === good && f.instance.status === 'running')
+})
+
+test('PUT replaces the URL (type may swap) and starts; DELETE stops and removes', async (t) => {
+  const { api } = await startInProcess(t)
+  const c = await api.req('POST', '/instances', { alias: 'p', url: 'server://127.0.0.1:10101/127.0.0.1:8080' })
+  const id = c.json.id as string
+  await api.req('PATCH', `/instances/${id}`, { action: 'stop' })
+  const put = await api.req('PUT', `/instances/${id}`, { url: 'client://127.0.0.1:10101/127.0.0.1:9000' })
+  assert.equal(put.status, 200)
+  assert.equal(put.json.type, 'client')
+  assert.equal(put.json.url, 'client://127.0.0.1:10101/127.0.0.1:9000?log=info')
+  assert.equal(put.json.alias, 'p')
+  await waitFor('running after PUT', async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running')
+  assert.equal((await api.req('DELETE', `/instances/${id}`)).status, 204)
+  assert.equal((await api.req('GET', `/instances/${id}`)).status, 404)
+  const list = await api.req('GET', '/instances')
+  assert.deepEqual(list.json.map((i: any) => i.id), ['********'])
+})
+
+test('an instance whose checkpoints stop for 3 × NP_REPORT_INTERVAL becomes `error` with an update', async (t) => {
+  const { api } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const id = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:3' })).json.id as string
+  const cp = await sse.waitFrame('first checkpoint', (f) => f.type === 'update' && f.instance.id === id && f.instance.tcprx > 0)
+  const i = sse.frames.indexOf(cp)
+  const stale = await sse.waitFrame('stale → error', (f, j) => j > i && f.type === 'update' && f.instance.id === id && f.instance.status === 'error')
+  assert.ok(Date.parse(stale.time) - Date.parse(cp.time) >= 3 * 200)
+})
