@@ -32,7 +32,7 @@ export async function benchMaster(ctx: StartContext, instances: number, log: (m:
     m.proc.stdout?.on('data', (d: Buffer) => {
       if (key !== '') return
       buf = (buf + d.toString('utf8')).slice(-4096)
-      const k = /API Key (?:created|loaded): ([0-9a-f]{32})/.exec(buf)
+      const k = /API key[^:\n]*: ([0-9a-f]{32})/i.exec(buf)
       if (k) { key = k[1]!; resolve() }
     })
   })
@@ -44,7 +44,7 @@ export async function benchMaster(ctx: StartContext, instances: number, log: (m:
   try {
     await waitForPort(port, 15_000, m)
     await Promise.race([keySeen, sleep(10_000)])
-    if (key === '') throw new Error('no "API Key created" line on stdout')
+    if (key === '') throw new Error('no API key line on stdout')
     const base = `http://127.0.0.1:${port}/api/v1`
     const ids: string[] = []
     const t0 = Date.now()

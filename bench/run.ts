@@ -307,14 +307,15 @@ async function main(): Promise<number> {
     machine: describeMachine(), params: p, configs: [],
   }
   try {
-    if (specs.some((s) => s.kind === 'nodepass')) {
+    if (specs.some((s) => s.kind === 'nodepass') && ['bulk', 'latency', 'udp', 'conc'].some((t) => o.tests.has(t as TestName))) {
       const how = await probeLauncher(ctx)
       result.launcher = how
       log(`NodePass started via ${how === 'cli' ? 'bin/nodepass' : 'bench/np-launch.js (the CLI does not run tunnel URLs yet)'}`)
     }
     const lives: Live[] = []
     try {
-      for (const spec of specs) {
+      const anyForwarderTest = ['bulk', 'latency', 'udp', 'conc'].some((t) => o.tests.has(t as TestName))
+      for (const spec of anyForwarderTest ? specs : []) {
         const res: ConfigResult = { name: spec.name, label: spec.label, kind: spec.kind, status: 'ok', notes: [] }
         result.configs.push(res)
         const live = await startAndMeasureEcho(spec, p, o, ctx, res)
