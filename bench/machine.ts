@@ -8,6 +8,11 @@ function firstMatch(text: string, re: RegExp): string {
   return re.exec(text)?.[1]?.trim() ?? 'unknown'
 }
 
+/** The 1-minute load average (other work on the machine during a run shows up here). */
+export function loadAvg(): number {
+  try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) } catch { return Number.NaN }
+}
+
 export function describeMachine(): MachineInfo {
   let cpuinfo = ''
   try { cpuinfo = readFileSync('/proc/cpuinfo', 'utf8') } catch { /* not Linux */ }
@@ -22,7 +27,7 @@ export function describeMachine(): MachineInfo {
   v('iperf3', 'iperf3', ['--version'], /iperf (\S+)/)
   v('socat', 'socat', ['-V'], /socat version (\S+)/)
   v('haproxy', 'haproxy', ['-v'], /HA-?Proxy version (\S+)/i)
-  v('stunnel', 'stunnel4', ['-version'], /stunnel (\d\S*)/)
+  v('stunnel', 'sh', ['-c', 'stunnel4 -version 2>&1'], /stunnel (\d\S*)/) // prints on stderr
   const fd = Number(runCapture('sh', ['-c', 'ulimit -n'], 2000).trim())
   return {
     cpuModel: firstMatch(cpuinfo, /^model name\s*:\s*(.+)$/m) !== 'unknown' ? firstMatch(cpuinfo, /^model name\s*:\s*(.+)$/m) : (cpus()[0]?.model ?? 'unknown'),
@@ -33,5 +38,6 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     tools,
     fdLimit: Number.isFinite(fd) ? fd : -1,
+    loadAvgStart: loadAvg(),
   }
 }

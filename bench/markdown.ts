@@ -22,7 +22,7 @@ export function renderBenchmarksMd(r: BenchResult): string {
     `**This run:** \`${r.command}\` — ${r.startedAt} (${fmtNum(r.durationS)} s).`,
     '',
     `**Machine:** ${m.cpuModel}, ${m.cores} cores, ${fmtNum(m.memGb, 1)} GB RAM; ${m.os}, Linux ${m.kernel}; Node.js ${m.node};`,
-    `${tools}. Open-file limit ${fmtNum(m.fdLimit)}.`,
+    `${tools}. Open-file limit ${fmtNum(m.fdLimit)}.${m.loadAvgStart === undefined ? '' : ` Load average (1 min) ${fmtNum(m.loadAvgStart, 1)} at the start, ${fmtNum(m.loadAvgEnd, 1)} at the end (the run's own processes count too; far above 2 means other work shared the cores).`}`,
     '',
     `The load generator (iperf3 client, or the harness's Node.js echo clients), the forwarder and the target`,
     `(iperf3 server, or a Node.js echo server) share these ${m.cores} cores, so bulk figures are CPU-bound: read the`,

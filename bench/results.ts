@@ -63,6 +63,9 @@ export interface MachineInfo {
   node: string
   tools: Record<string, string>
   fdLimit: number
+  /** 1-minute load average when the run started and when it ended. */
+  loadAvgStart?: number
+  loadAvgEnd?: number
 }
 
 export interface BenchParams {

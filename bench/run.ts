@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { ALL_SPECS, probeLauncher, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
 import { runIperf } from './iperf.js'
 import { concurrentConnections, newConnectionLatency, requestResponseLatency, udpEchoLatency, waitForEcho } from './load.js'
-import { describeMachine } from './machine.js'
+import { describeMachine, loadAvg } from './machine.js'
 import { benchMaster } from './master.js'
 import { freePort, installCleanupHandlers, killAllSync, rssMb, runCapture, sleep, startChild, waitForPort } from './procs.js'
 import { renderBenchmarksMd } from './markdown.js'
@@ -337,6 +337,7 @@ async function main(): Promise<number> {
     rmSync(tmp, { recursive: true, force: true })
   }
   const finished = new Date()
+  result.machine.loadAvgEnd = loadAvg()
   result.finishedAt = finished.toISOString()
   result.durationS = Math.round((finished.getTime() - started.getTime()) / 1000)
   console.log(renderConsole(result))
