@@ -11,3 +11,6 @@ export { formatQuery, queryEscape, enhanceUrl, configUrl, describeConfig } from 
 export type { MasterTlsSettings, QueryMap } from './url/format.js'
 export { PARAMS } from './url/params.js'
 export type { ParamSpec, ParamName, Scope } from './url/params.js'
+export { startMaster } from './master/index.js'
+export type { MasterDeps, RunningMaster } from './master/index.js'
+export type { InstanceView, InstanceStatus, Meta, Peer, MasterInfo } from './master/types.js'

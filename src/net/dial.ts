@@ -71,7 +71,10 @@ export interface DialedUdp {
 export interface TargetDialer {
   dialTcp(signal?: AbortSignal): Promise<DialedTcp>
   dialUdp(): Promise<DialedUdp>
-  /** One TCP connect to the next target in order, closed at once: the connect time, or undefined on failure. */
+  /**
+   * One TCP connect to the next target in order, closed at once: the connect time, or undefined on failure (a
+   * health measurement only: a failure does not mark the target down, as it may serve UDP alone).
+   */
   probeNext(timeoutMs: number): Promise<number | undefined>
   health(): TargetHealth[]
   close(): void
@@ -326,8 +329,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
         const ms = await measure(s, timeoutMs)
         markUp(s, ms)
         return ms
-      } catch (err) {
-        markDown(s, err)
+      } catch {
         return undefined
       }
     },

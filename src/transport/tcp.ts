@@ -53,13 +53,13 @@ export function dialStream(opts: ClientTransportOptions, host: string, alpn?: st
       ? tlsConnect({ ...common, ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
       : netConnect(common)
     const timer = setTimeout(
-      () => sock.destroy(new NodePassError(ERR.DIAL_FAILED, `dial ${host}:${opts.port}: timeout`)),
+      () => sock.destroy(new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: timeout`)),
       opts.tunables.tcpDialTimeoutMs,
     )
     const fail = (err: Error): void => {
       clearTimeout(timer)
       sock.destroy()
-      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${host}:${opts.port}: ${describeError(err)}`, { cause: err }))
+      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err }))
     }
     sock.once('error', fail)
     sock.once(useTls ? 'secureConnect' : 'connect', () => {

@@ -50,6 +50,15 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port
 }
 
+/** Rejects if `p` has not settled within `ms` (so a test fails instead of hanging). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms waiting for ${what}`)), ms)
+  })
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer))
+}
+
 /** Polls `fn` until it returns a truthy value, every `stepMs`, failing after `timeoutMs`. */
 export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition', stepMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs

@@ -5,14 +5,14 @@ import { connect, createServer, type Socket } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { clientCfg, memLogger, serverCfg, testTunables } from '../helpers/config.js'
-import { freePort, tcpEcho, udpEcho, until } from '../helpers/net.js'
+import { freePort, tcpEcho, udpEcho, until, withTimeout } from '../helpers/net.js'
 import { tcpServer } from '../helpers/net-fixtures.js'
 import { start, startPair } from '../helpers/tunnel-pair.js'
 import { runTunnel } from '../../src/tunnel/run.js'
 import { LOG_LEVELS } from '../../src/log.js'
 
 /** One datagram to 127.0.0.1:port; resolves with the reply, or undefined when none arrives within ms. */
-async function udpAsk(t: TestContext, port: number, msg: string, ms = 3000): Promise<string | undefined> {
+async function udpAsk(t: TestContext, port: number, msg: string, ms = 15_000): Promise<string | undefined> {
   const s = createSocket('udp4')
   t.after(() => s.close())
   s.bind(0, '127.0.0.1')
@@ -56,7 +56,7 @@ async function echoOnce(port: number): Promise<string> {
   s.on('error', () => {})
   await once(s, 'connect')
   s.write('tcp-hello')
-  const [d] = (await once(s, 'data')) as [Buffer]
+  const [d] = (await withTimeout(once(s, 'data'), 20_000, 'reply')) as [Buffer]
   s.destroy()
   return d.toString()
 }
@@ -154,7 +154,7 @@ test('min/max: the client pool warms to min, grows under load up to the server m
       s.on('error', () => {})
       await once(s, 'connect')
       s.write('x')
-      await once(s, 'data')
+      await withTimeout(once(s, 'data'), 20_000, 'echo through the tunnel')
       return s
     }))
     held.push(...batch)

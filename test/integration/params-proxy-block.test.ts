@@ -6,7 +6,7 @@ import { connect as tlsConnect } from 'node:tls'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { clientCfg, serverCfg } from '../helpers/config.js'
-import { freePort, sha256, tcpEcho, until } from '../helpers/net.js'
+import { freePort, sha256, tcpEcho, until, withTimeout } from '../helpers/net.js'
 import { tcpServer } from '../helpers/net-fixtures.js'
 import { startPair, startSingle } from '../helpers/tunnel-pair.js'
 import { parseProxyV1, type ParsedProxyHeader } from '../../src/net/proxy-protocol.js'
@@ -156,7 +156,7 @@ test('block=123 through a reverse tunnel: SOCKS4/5, HTTP and TLS refused with WA
   const b = connect(bannerPort, '127.0.0.1')
   b.on('error', () => {})
   t.after(() => b.destroy())
-  const [first] = (await once(b, 'data')) as [Buffer]
+  const [first] = (await withTimeout(once(b, 'data'), 20_000, 'banner')) as [Buffer]
   assert.equal(first.toString(), 'SSH-2.0-Banner_1.0\r\n')
 })
 

@@ -5,7 +5,8 @@ import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { clientCfg, serverCfg } from '../helpers/config.js'
-import { freePort, tcpEcho, until } from '../helpers/net.js'
+import { freePort, sha256, tcpEcho, udpEcho, until } from '../helpers/net.js'
+import { createSocket } from 'node:dgram'
 import { tcpServer } from '../helpers/net-fixtures.js'
 import { startPair, startSingle } from '../helpers/tunnel-pair.js'
 
@@ -122,4 +123,40 @@ test('slot=20 in single-end mode: exactly 20 of 40 served', async (t) => {
   assert.equal(served.length, 20)
   for (const s of served) s.destroy()
   await until(() => c.tunnel.stats().tcps === 0, 10_000, 'slots released')
+})
+
+test('rate=1 on UDP: datagrams are paced, not dropped or reordered (single-end)', async (t) => {
+  const echo = await udpEcho()
+  t.after(() => echo.close())
+  const listen = await freePort()
+  await startSingle(t, clientCfg(listen, [echo.port], { rate: 1 }))
+  const user = createSocket('udp4')
+  t.after(() => user.close())
+  user.bind(0, '127.0.0.1')
+  await once(user, 'listening')
+  // 32 × 8 KB = 256 KB each way at 125 KB/s: more than the initial bucket, so most datagrams wait for tokens.
+  // Sent in rounds of 4 (a bigger burst overflows the kernel's socket buffers on its own, limiter or not).
+  const sent = Array.from({ length: 32 }, (_, i) => Buffer.concat([Buffer.from([i]), randomBytes(8191)]))
+  const got: Buffer[] = []
+  let wake: (() => void) | undefined
+  user.on('message', (m: Buffer) => {
+    got.push(m)
+    wake?.()
+  })
+  for (let round = 0; round < 8; round++) {
+    const want = (round + 1) * 4
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`round ${round}: ${got.length}/${want} datagrams back`)), 20_000)
+      wake = () => {
+        if (got.length >= want) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+    })
+    for (const d of sent.slice(round * 4, want)) user.send(d, listen, '127.0.0.1')
+    await arrived
+  }
+  assert.deepEqual(got.map((d) => d[0]), sent.map((d) => d[0]))
+  assert.equal(sha256(Buffer.concat(got)), sha256(Buffer.concat(sent)))
 })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { resolve } from 'node:path'
 import { connect, createServer, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { tcpEcho, freePort, tcpEchoExact } from '../helpers/net.js'
+import { tcpEcho, freePort, tcpEchoExact, withTimeout } from '../helpers/net.js'
 import { startNodePass, testEnv, TLS_DIR } from '../helpers/proc.js'
 
 test('a client with the wrong tunnel key is refused and the server opens no pool', async (t) => {
@@ -96,7 +96,7 @@ test('SIGTERM with 50 open connections: clean exit within NP_SHUTDOWN_TIMEOUT, n
       s.on('error', () => {})
       await once(s, 'connect')
       s.write('x')
-      await once(s, 'data') // the connection is relayed end to end
+      await withTimeout(once(s, 'data'), 20_000, 'echo') // the connection is relayed end to end
     }),
   )
   const closed = Promise.all(socks.map((s) => (s.destroyed ? undefined : once(s, 'close'))))
