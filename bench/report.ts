@@ -1,0 +1,210 @@
+// Pure rendering of benchmark results: the figures table, the ratio table and the target check (markdown, padded
+// so the same text reads well on a terminal).
+import type { BenchResult, ConfigResult } from './results.js'
+import type { LatencySummary, Spread } from './stats.js'
+
+/** A markdown table with cells padded to the column width. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string =>
+    '| ' + widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ') + ' |'
+  const sep = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|'
+  return [line(headers), sep, ...rows.map(line)].join('\n')
+}
+
+const NA = '–'
+
+export function fmtNum(v: number | undefined, digits = 0): string {
+  if (v === undefined || !Number.isFinite(v)) return NA
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+export function fmtSpread(s: Spread | undefined, digits = 2): string {
+  if (s === undefined) return NA
+  if (s.runs.length <= 1) return fmtNum(s.median, digits)
+  return `${fmtNum(s.median, digits)} (${fmtNum(s.min, digits)}..${fmtNum(s.max, digits)})`
+}
+
+export function fmtLatency(l: LatencySummary | undefined): string {
+  if (l === undefined || l.n === 0) return NA
+  const f = l.failures > 0 ? `, ${l.failures} failed` : ''
+  return `${fmtNum(l.p50)} / ${fmtNum(l.p99)}${f}`
+}
+
+export function fmtAdded(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return NA
+  return `${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v))} us`
+}
+
+export function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${fmtNum(ms / 1000, 2)} s` : `${fmtNum(ms)} ms`
+}
+
+function byName(r: BenchResult, name: string): ConfigResult | undefined {
+  return r.configs.find((c) => c.name === name && c.status !== 'skipped' && c.status !== 'failed')
+}
+
+/** CPU per Gbit/s (1 stream), % of one core per Gbit/s. */
+export function cpuPerGbit(c: ConfigResult | undefined, which: 'tcp1' | 'tcp8' = 'tcp1'): number | undefined {
+  const b = c?.[which]
+  if (b?.cpuPct === undefined || !(b.gbps.median > 0)) return undefined
+  return b.cpuPct.median / b.gbps.median
+}
+
+function added(c: ConfigResult, base: ConfigResult | undefined, key: 'newConn' | 'reqResp' | 'udpEcho'): number | undefined {
+  const a = c[key]
+  const b = base?.[key]
+  if (a === undefined || b === undefined || a.n === 0 || b.n === 0) return undefined
+  return a.p50 - b.p50
+}
+
+function conc(c: ConfigResult, n: number): string {
+  const x = c.conc?.[String(n)]
+  if (x === undefined) return NA
+  return `${fmtNum(x.failures)}, ${fmtMs(x.timeToLastEchoMs)}`
+}
+
+/** Rows = figures, columns = configurations (as in the reference table of bench-notes.md). */
+export function renderFiguresTable(r: BenchResult): string {
+  const cols = r.configs.filter((c) => c.status !== 'skipped' && c.status !== 'failed')
+  const direct = byName(r, 'direct')
+  const n1 = r.params.concurrency[0]
+  const n2 = r.params.concurrency[1]
+  const rows: Array<[string, (c: ConfigResult) => string]> = [
+    ['TCP 1 stream, Gbit/s', (c) => fmtSpread(c.tcp1?.gbps)],
+    ['TCP 8 streams, Gbit/s', (c) => fmtSpread(c.tcp8?.gbps)],
+    ['forwarder CPU, % of one core (1 stream)', (c) => fmtNum(c.tcp1?.cpuPct?.median)],
+    ['forwarder CPU, % of one core (8 streams)', (c) => fmtNum(c.tcp8?.cpuPct?.median)],
+    ['CPU % per Gbit/s (1 stream)', (c) => fmtNum(cpuPerGbit(c), 1)],
+    ['new connection p50 / p99, us', (c) => fmtLatency(c.newConn)],
+    ['new connection p50 added over direct', (c) => (c.name === 'direct' ? NA : fmtAdded(added(c, direct, 'newConn')))],
+    ['1-byte request/response p50 / p99, us', (c) => fmtLatency(c.reqResp)],
+    ['request/response p50 added over direct', (c) => (c.name === 'direct' ? NA : fmtAdded(added(c, direct, 'reqResp')))],
+  ]
+  if (n1 !== undefined) rows.push([`${fmtNum(n1)} connections at once: failures, time to last echo`, (c) => conc(c, n1)])
+  if (n2 !== undefined) rows.push([`${fmtNum(n2)} connections at once: failures, time to last echo`, (c) => conc(c, n2)])
+  rows.push(
+    [`UDP iperf3 at ${r.params.udpRateMbit} Mbit/s, ${r.params.udpLen}-byte datagrams: loss %`, (c) => fmtSpread(c.udpLoss)],
+    ['UDP 64-byte echo p50 / p99, us', (c) => fmtLatency(c.udpEcho)],
+    ['RSS idle, MB (all forwarder processes)', (c) => fmtNum(c.rssIdleMb, 1)],
+  )
+  if (n2 !== undefined) rows.push([`RSS holding ${fmtNum(n2)} connections, MB`, (c) => fmtNum(c.conc?.[String(n2)]?.rssMb, 1)])
+  return renderTable(['', ...cols.map((c) => c.label)], rows.map(([label, f]) => [label, ...cols.map(f)]))
+}
+
+function ratio(a: number | undefined, b: number | undefined, digits = 2): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return NA
+  return `${fmtNum(a / b, digits)}×`
+}
+
+/** Rows = configurations, columns = ratios to direct, socat, stunnel and haproxy (same run). */
+export function renderRatioTable(r: BenchResult): string {
+  const direct = byName(r, 'direct')
+  const socat = byName(r, 'socat')
+  const stunnel = byName(r, 'stunnel')
+  const haproxy = byName(r, 'haproxy')
+  const headers = ['', 'TCP1 ÷ direct', 'TCP1 ÷ socat', 'TCP1 ÷ stunnel', 'TCP8 ÷ socat', 'CPU/Gbit ÷ socat',
+    'new-conn added p50 ÷ socat', 'new-conn added p50 ÷ haproxy', 'req/resp added p50 ÷ socat']
+  const rows = r.configs.filter((c) => c.status !== 'skipped' && c.status !== 'failed' && c.name !== 'direct').map((c) => [
+    c.label,
+    ratio(c.tcp1?.gbps.median, direct?.tcp1?.gbps.median),
+    ratio(c.tcp1?.gbps.median, socat?.tcp1?.gbps.median),
+    ratio(c.tcp1?.gbps.median, stunnel?.tcp1?.gbps.median),
+    ratio(c.tcp8?.gbps.median, socat?.tcp8?.gbps.median),
+    ratio(cpuPerGbit(c), cpuPerGbit(socat)),
+    socat === undefined ? NA : ratio(added(c, direct, 'newConn'), added(socat, direct, 'newConn')),
+    haproxy === undefined ? NA : ratio(added(c, direct, 'newConn'), added(haproxy, direct, 'newConn')),
+    socat === undefined ? NA : ratio(added(c, direct, 'reqResp'), added(socat, direct, 'reqResp')),
+  ])
+  return renderTable(headers, rows)
+}
+
+export interface TargetCheck {
+  target: string
+  measured: string
+  met: boolean | undefined
+}
+
+/** The targets of issue 6, each with the figure measured in this run (met = undefined when not measured). */
+export function checkTargets(r: BenchResult): TargetCheck[] {
+  const direct = byName(r, 'direct')
+  const socat = byName(r, 'socat')
+  const stunnel = byName(r, 'stunnel')
+  const haproxy = byName(r, 'haproxy')
+  const t0 = byName(r, 'np-tls0')
+  const t1 = byName(r, 'np-tls1')
+  const out: TargetCheck[] = []
+  const cmp = (target: string, a: number | undefined, b: number | undefined, show: string, ge: boolean): void => {
+    const ok = a === undefined || b === undefined ? undefined : ge ? a >= b : a <= b
+    out.push({ target, measured: ok === undefined ? 'not measured' : show, met: ok })
+  }
+  const g0 = t0?.tcp1?.gbps.median
+  const gs = socat?.tcp1?.gbps.median
+  cmp('tls=0 tunnel, 1 stream ≥ 1.0× socat', g0, gs, `${fmtNum(g0, 2)} vs ${fmtNum(gs, 2)} Gbit/s (${ratio(g0, gs)})`, true)
+  const g1 = t1?.tcp1?.gbps.median
+  const gt = stunnel?.tcp1?.gbps.median
+  cmp('tls=1 tunnel, 1 stream ≥ 1.0× stunnel pair', g1, gt, `${fmtNum(g1, 2)} vs ${fmtNum(gt, 2)} Gbit/s (${ratio(g1, gt)})`, true)
+  const a0 = t0 === undefined ? undefined : added(t0, direct, 'newConn')
+  const as = socat === undefined ? undefined : added(socat, direct, 'newConn')
+  const ah = haproxy === undefined ? undefined : added(haproxy, direct, 'newConn')
+  cmp('new-connection p50 added (tls=0, warm pool) ≤ socat’s', a0, as,
+    `${fmtAdded(a0)} vs socat ${fmtAdded(as)} (haproxy ${fmtAdded(ah)})`, false)
+  const big = String(Math.max(...r.params.concurrency))
+  const c0 = t0?.conc?.[big]
+  out.push({
+    target: `${big} concurrent connections through one instance, 0 failures (tls=0)`,
+    measured: c0 === undefined ? 'not measured' : `${c0.failures} failures, ${fmtMs(c0.timeToLastEchoMs)}`,
+    met: c0 === undefined ? undefined : c0.failures === 0,
+  })
+  const l0 = t0?.udpLoss?.median
+  const ls = socat?.udpLoss?.median
+  cmp(`UDP at ${r.params.udpRateMbit} Mbit/s: loss ≤ socat’s`, l0, ls, `${fmtNum(l0, 2)} % vs ${fmtNum(ls, 2)} %`, false)
+  const single = byName(r, 'np-single')
+  const idle = single?.rssIdleMb ?? (t0?.rssIdlePerProcessMb === undefined ? undefined : Math.max(...t0.rssIdlePerProcessMb))
+  cmp('standalone idle instance ≤ 50 MB RSS', idle, 50, `${fmtNum(idle, 1)} MB`, false)
+  if (r.master !== undefined) {
+    const m = r.master.rssMb
+    cmp(`master with ${r.master.instances} idle instances ≤ 3 GB RSS`, m, 3072, `${fmtNum(m, 0)} MB`, false)
+  }
+  const held = c0?.rssMb
+  const perConn = held === undefined || t0?.rssIdleMb === undefined ? undefined : ((held - t0.rssIdleMb) * 1024) / Number(big)
+  cmp('per open tunnelled connection ≤ 10 KB (RSS growth, both ends, tls=0)', perConn, 10, `${fmtNum(perConn, 1)} KB`, false)
+  return out
+}
+
+export function renderTargets(r: BenchResult): string {
+  const rows = checkTargets(r).map((t) => [t.target, t.measured, t.met === undefined ? '?' : t.met ? 'met' : 'NOT met'])
+  return renderTable(['target (issue 6)', 'measured', ''], rows)
+}
+
+/** Notes and skips per configuration, one bullet each. */
+export function renderNotes(r: BenchResult): string {
+  const lines: string[] = []
+  for (const c of r.configs) {
+    if (c.status === 'ok' && c.notes.length === 0) continue
+    lines.push(`- **${c.label}** (${c.status})${c.notes.length > 0 ? ': ' + c.notes.join('; ') : ''}`)
+  }
+  if (r.master !== undefined && r.master.notes.length > 0) lines.push(`- **master** (${r.master.status}): ${r.master.notes.join('; ')}`)
+  return lines.join('\n')
+}
+
+/** Everything printed on stdout at the end of a run. */
+export function renderConsole(r: BenchResult): string {
+  const parts = [renderFiguresTable(r), '', renderRatioTable(r), '', renderTargets(r)]
+  if (r.master !== undefined) parts.push('', renderMaster(r))
+  const notes = renderNotes(r)
+  if (notes !== '') parts.push('', notes)
+  return parts.join('\n')
+}
+
+export function renderMaster(r: BenchResult): string {
+  const m = r.master
+  if (m === undefined) return ''
+  return renderTable(['master', ''], [
+    ['status', m.status],
+    ['idle instances', fmtNum(m.instances)],
+    ['RSS, master + instances, MB', fmtNum(m.rssMb, 0)],
+    ['processes', fmtNum(m.processes)],
+    [`GET /instances p50 / p99, us (${fmtNum(m.getInstances?.n)} requests)`, fmtLatency(m.getInstances)],
+  ])
+}

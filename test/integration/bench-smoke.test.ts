@@ -1,0 +1,131 @@
+// The benchmark harness's pure helpers (no iperf3/socat/haproxy/stunnel needed): statistics, /proc parsing,
+// table rendering, the result JSON shape and the flag parser.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { cpuPercent, median, parseProcStatPpid, parseProcStatTicks, percentile, spread, summariseLatency } from '../../bench/stats.js'
+import { checkTargets, renderConsole, renderFiguresTable, renderTable } from '../../bench/report.js'
+import { renderBenchmarksMd } from '../../bench/markdown.js'
+import { checkResultShape, RESULT_SCHEMA, type BenchResult } from '../../bench/results.js'
+import { parseArgs } from '../../bench/run.js'
+
+test('percentiles use the nearest rank', () => {
+  const v = Array.from({ length: 100 }, (_, i) => 100 - i) // 100..1, unsorted
+  assert.equal(percentile(v, 50), 50)
+  assert.equal(percentile(v, 99), 99)
+  assert.equal(percentile(v, 100), 100)
+  assert.equal(percentile(v, 0), 1)
+  assert.equal(percentile([7], 99), 7)
+  assert.ok(Number.isNaN(percentile([], 50)))
+  assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 1000], 90), 9)
+})
+
+test('median, spread and latency summary', () => {
+  assert.equal(median([3, 1, 2]), 2)
+  assert.equal(median([4, 1, 3, 2]), 2.5)
+  assert.deepEqual(spread([6, 4, Number.NaN, 5]), { median: 5, min: 4, max: 6, runs: [6, 4, 5] })
+  assert.equal(spread([Number.NaN]), undefined)
+  const s = summariseLatency([30, 10, 20], 2)
+  assert.deepEqual(s, { n: 3, failures: 2, p50: 20, p90: 30, p99: 30, min: 10, max: 30 })
+})
+
+test('/proc/<pid>/stat parsing copes with spaces and parentheses in the command name', () => {
+  // Fields 14–17 are utime stime cutime cstime; field 4 is the ppid.
+  const line = '4242 (my (odd) proc) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 7 3 20 0 1 0 100 1000 200\n'
+  assert.equal(parseProcStatTicks(line, false), 300)
+  assert.equal(parseProcStatTicks(line, true), 310)
+  assert.equal(parseProcStatPpid(line), 17)
+  assert.throws(() => parseProcStatTicks('garbage', false), { message: 'unparsable /proc stat line' })
+  assert.equal(cpuPercent(100, 200, 100, 2000), 50)
+})
+
+test('renderTable pads columns into a valid markdown table', () => {
+  const t = renderTable(['', 'a', 'bbbb'], [['row', '1', '2'], ['longer row', '333', '']])
+  assert.equal(t, [
+    '|            | a   | bbbb |',
+    '|------------|-----|------|',
+    '| row        | 1   | 2    |',
+    '| longer row | 333 |      |',
+  ].join('\n'))
+})
+
+function sample(): BenchResult {
+  const lat = (p50: number): ReturnType<typeof summariseLatency> => ({ n: 2000, failures: 0, p50, p90: p50 * 2, p99: p50 * 3, min: 1, max: p50 * 4 })
+  const bulk = (g: number, cpu?: number): NonNullable<BenchResult['configs'][number]['tcp1']> =>
+    cpu === undefined ? { gbps: spread([g, g * 0.9, g * 1.1])! } : { gbps: spread([g, g * 0.9, g * 1.1])!, cpuPct: spread([cpu])! }
+  return {
+    schema: RESULT_SCHEMA, startedAt: '2026-11-25T12:00:00.000Z', finishedAt: '2026-11-25T12:10:00.000Z', durationS: 600,
+    command: 'npm run bench',
+    machine: { cpuModel: 'Test CPU', cores: 2, memGb: 4, os: 'Debian 12', kernel: '6.1', node: 'v20.20.2', tools: { socat: '1.7.4.4' }, fdLimit: 20000 },
+    params: { quick: false, iperfSeconds: 5, iperfRuns: 3, udpRateMbit: 500, udpLen: 1400, newConnCount: 2000, reqRespCount: 5000, udpEchoCount: 2000, concurrency: [2000, 10000] },
+    configs: [
+      { name: 'direct', label: 'direct', kind: 'limit', status: 'ok', notes: [], tcp1: bulk(20), newConn: lat(100), reqResp: lat(25) },
+      { name: 'socat', label: 'socat', kind: 'baseline', status: 'ok', notes: [], tcp1: bulk(6, 100), newConn: lat(500), reqResp: lat(60), udpLoss: spread([0.1])!, rssIdleMb: 4 },
+      { name: 'haproxy', label: 'haproxy', kind: 'baseline', status: 'failed', notes: ['haproxy exited'] },
+      { name: 'np-tls0', label: 'NodePass tls=0', kind: 'nodepass', status: 'ok', notes: [], tcp1: bulk(9, 150), newConn: lat(300), reqResp: lat(70),
+        udpLoss: spread([0.05])!, rssIdleMb: 80, rssIdlePerProcessMb: [40, 40],
+        conc: { '2000': { connections: 2000, failures: 0, timeToLastEchoMs: 400 }, '10000': { connections: 10000, failures: 3, timeToLastEchoMs: 60000, rssMb: 180 } } },
+    ],
+  }
+}
+
+test('the figures table has one column per measured configuration and the derived rows', () => {
+  const t = renderFiguresTable(sample())
+  const header = t.split('\n')[0]!
+  assert.match(header, /\| direct +\| socat +\| NodePass tls=0 +\|$/)
+  assert.doesNotMatch(header, /haproxy/) // failed configurations are listed in the notes, not as columns
+  assert.match(t, /\| TCP 1 stream, Gbit\/s +\| 20\.00 \(18\.00\.\.22\.00\) +\| 6\.00 \(5\.40\.\.6\.60\) +\| 9\.00 \(8\.10\.\.9\.90\) +\|/)
+  assert.match(t, /\| new connection p50 added over direct +\| – +\| \+400 us +\| \+200 us +\|/)
+  assert.match(t, /\| CPU % per Gbit\/s \(1 stream\) +\| – +\| 16\.7 +\| 16\.7 +\|/)
+  assert.match(t, /\| 10,000 connections at once: failures, time to last echo \| – +\| – +\| 3, 60\.00 s +\|/)
+})
+
+test('ratios and targets are computed against socat and direct of the same run', () => {
+  const r = sample()
+  const out = renderConsole(r)
+  assert.match(out, /\| NodePass tls=0 +\| 0\.45× +\| 1\.50× +\| – /)
+  assert.match(out, /- \*\*haproxy\*\* \(failed\): haproxy exited/)
+  const targets = checkTargets(r)
+  const find = (prefix: string): { measured: string; met: boolean | undefined } => targets.find((t) => t.target.startsWith(prefix))!
+  assert.equal(find('tls=0 tunnel').met, true)
+  assert.equal(find('tls=0 tunnel').measured, '9.00 vs 6.00 Gbit/s (1.50×)')
+  assert.equal(find('tls=1 tunnel').met, undefined)
+  assert.equal(find('new-connection').met, true)
+  assert.equal(find('10000 concurrent').met, false)
+  assert.equal(find('10000 concurrent').measured, '3 failures, 60.00 s')
+  assert.equal(find('UDP').met, true)
+  assert.equal(find('standalone idle').measured, '40.0 MB')
+  assert.equal(find('per open tunnelled').measured, '10.2 KB')
+  assert.equal(find('per open tunnelled').met, false)
+})
+
+test('BENCHMARKS.md names the command, the machine and the shared cores', () => {
+  const md = renderBenchmarksMd(sample())
+  assert.match(md, /^# Benchmarks\n/)
+  assert.match(md, /\*\*This run:\*\* `npm run bench` — 2026-11-25T12:00:00\.000Z \(600 s\)\./)
+  assert.match(md, /\*\*Machine:\*\* Test CPU, 2 cores, 4\.0 GB RAM; Debian 12, Linux 6\.1; Node\.js v20\.20\.2;/)
+  assert.match(md, /share these 2 cores/)
+})
+
+test('the result JSON shape check', () => {
+  const good = JSON.parse(JSON.stringify(sample())) as unknown
+  assert.deepEqual(checkResultShape(good), [])
+  assert.deepEqual(checkResultShape(null), ['not an object'])
+  const bad = JSON.parse(JSON.stringify(sample())) as Record<string, unknown>
+  bad['schema'] = 'x'
+  delete bad['command']
+  ;(bad['configs'] as Array<Record<string, unknown>>)[0]!['status'] = 'great'
+  assert.deepEqual(checkResultShape(bad), ['schema is not nodepass-bench/1', 'command missing', 'configs[0].status invalid'])
+})
+
+test('flag parsing: subsets, quick mode and exact errors', () => {
+  const o = parseArgs(['--only=direct,socat', '--quick', '--tests=bulk,udp', '--runs=5'])
+  assert.ok(typeof o !== 'string')
+  assert.deepEqual(o.only, ['direct', 'socat'])
+  assert.equal(o.quick, true)
+  assert.deepEqual([...o.tests], ['bulk', 'udp'])
+  assert.equal(o.runs, 5)
+  assert.equal(parseArgs(['--only=nope']), 'unknown configuration nope')
+  assert.equal(parseArgs(['--runs=0']), '--runs needs an integer 1..60')
+  assert.equal(parseArgs(['--tests=bulk,speed']), 'unknown test(s): speed')
+  assert.match(parseArgs(['--bogus']) as string, /^unknown flag --bogus\nnpm run bench -- \[flags\]/)
+})
