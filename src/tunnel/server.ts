@@ -30,6 +30,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
   const { log, tunables, counters } = rt
+  // Credentials first: nothing is bound yet if they cannot be loaded.
+  if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 1. Mode: binding target[0] succeeds → reverse (we are the ingress); fails → forward (we dial targets).
   let ingress: Ingress | undefined
   const want = rt.stickyMode ?? cfg.mode
@@ -45,7 +47,6 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   rt.stickyMode = mode
   counters.mode = mode
 
-  if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 2. The tunnel port: handshake first, pool connections after.
   const sockets = new Set<Socket>()
   const tunnel = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: tunables.tcpDataBufSize })
