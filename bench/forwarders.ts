@@ -149,32 +149,8 @@ export function fdHardLimit(): number {
   return Number.isFinite(n) && n > 0 ? n : 1024
 }
 
-/**
- * How NodePass is started: `bin/nodepass <url>` (the product), or bench/np-launch.js, an interim launcher that runs
- * the tunnel core directly while the CLI cannot yet run tunnel URLs. Chosen once per run by probeLauncher().
- */
-export type Launcher = 'cli' | 'core'
-let launcher: Launcher = 'cli'
-
-/** Picks the launcher: the CLI if it brings up a single-end forwarder within 5 s, else the interim one. */
-export async function probeLauncher(ctx: StartContext): Promise<Launcher> {
-  const port = await freePort()
-  const c = startChild('np-probe', process.execPath,
-    [join(ctx.root, 'bin/nodepass'), `client://127.0.0.1:${port}/127.0.0.1:9?mode=1&log=warn`], { cwd: ctx.root })
-  try {
-    await waitForPort(port, 5000, c)
-    launcher = 'cli'
-  } catch {
-    launcher = 'core'
-  } finally {
-    await c.stop()
-  }
-  return launcher
-}
-
 function nodepassChild(name: string, url: string, ctx: StartContext): Child {
-  const entry = launcher === 'cli' ? join(ctx.root, 'bin/nodepass') : join(ctx.root, 'dist/bench/np-launch.js')
-  return startChild(name, process.execPath, [entry, url], {
+  return startChild(name, process.execPath, [join(ctx.root, 'bin/nodepass'), url], {
     cwd: ctx.root,
     env: { ...process.env, NP_STATE_DIR: join(ctx.tmp, 'np-state') },
   })

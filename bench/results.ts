@@ -90,8 +90,6 @@ export interface BenchResult {
   params: BenchParams
   configs: ConfigResult[]
   master?: MasterResult
-  /** How NodePass was started: bin/nodepass, or the interim in-repo launcher of the tunnel core. */
-  launcher?: 'cli' | 'core'
 }
 
 /** Problems with a parsed result document (empty = fine). Checks the fields the renderer relies on. */

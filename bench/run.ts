@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ALL_SPECS, probeLauncher, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
+import { ALL_SPECS, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
 import { runIperf } from './iperf.js'
 import { concurrentConnections, newConnectionLatency, requestResponseLatency, udpEchoLatency, waitForEcho } from './load.js'
 import { describeMachine, loadAvg } from './machine.js'
@@ -307,11 +307,6 @@ async function main(): Promise<number> {
     machine: describeMachine(), params: p, configs: [],
   }
   try {
-    if (specs.some((s) => s.kind === 'nodepass') && ['bulk', 'latency', 'udp', 'conc'].some((t) => o.tests.has(t as TestName))) {
-      const how = await probeLauncher(ctx)
-      result.launcher = how
-      log(`NodePass started via ${how === 'cli' ? 'bin/nodepass' : 'bench/np-launch.js (the CLI does not run tunnel URLs yet)'}`)
-    }
     const lives: Live[] = []
     try {
       const anyForwarderTest = ['bulk', 'latency', 'udp', 'conc'].some((t) => o.tests.has(t as TestName))
