@@ -1,6 +1,7 @@
 // The client's pool filler: keeps `capacity` idle connections, refilling at once whenever one is taken (so bursts
 // never wait for the next tick), and adapts capacity between min and max and the tick between
-// NP_MIN/MAX_POOL_INTERVAL: heavy use grows capacity (doubling), quiet periods shrink it back and close the surplus.
+// NP_MIN/MAX_POOL_INTERVAL: heavy use grows capacity (to twice the demand of the last tick, at least doubling),
+// quiet periods shrink it back and close the surplus.
 import { describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ConnPool, PoolConn } from './pool.js'
@@ -63,10 +64,12 @@ export class PoolFiller {
     const { minIntervalMs, maxIntervalMs } = this.o
     if (idle < 0.2 * this.capacity) this.intervalMs = Math.max(minIntervalMs, this.intervalMs - 100)
     else if (idle > 0.8 * this.capacity) this.intervalMs = Math.min(maxIntervalMs, this.intervalMs + 100)
-    const ratio = this.#drained / this.capacity
+    const drained = this.#drained
+    const ratio = drained / this.capacity
     this.#drained = 0
     if (ratio > 0.8 && this.capacity < this.#max) {
-      this.capacity = Math.min(this.#max, this.capacity * 2)
+      // Sized by the demand just seen, not one doubling per tick: a burst gets its buffer at the next tick.
+      this.capacity = Math.min(this.#max, Math.max(this.capacity * 2, drained * 2))
     } else if (ratio < 0.2 && this.capacity > this.#min) {
       this.capacity = Math.max(this.#min, this.capacity - Math.max(1, Math.floor(this.capacity / 8)))
       this.pool.trim(this.capacity)
