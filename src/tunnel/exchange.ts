@@ -36,16 +36,8 @@ function track<T extends { destroy(): void; once(ev: 'close', fn: () => void): u
   return s
 }
 
-/** Takes a slot for a new session, or logs the refusal and returns false. */
 function takeSlot(ctx: ExchangeContext, kind: 'TCP' | 'UDP'): boolean {
-  const { counters, cfg } = ctx
-  if (cfg.slot > 0 && counters.tcps + counters.udps >= cfg.slot) {
-    ctx.log.error(`${kind} slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
-    return false
-  }
-  if (kind === 'TCP') counters.tcps++
-  else counters.udps++
-  return true
+  return ctx.counters.takeSlot(kind, ctx.cfg.slot, ctx.log)
 }
 
 function once(fn: () => void): () => void {

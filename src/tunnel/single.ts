@@ -17,16 +17,11 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
   const { plane } = rt
   const live = new Set<{ destroy(): void }>()
   const sessions = new Map<string, DirectUdpSession>()
-  const slotFree = (): boolean => cfg.slot === 0 || counters.tcps + counters.udps < cfg.slot
 
   const onTcp = async (user: Socket): Promise<void> => {
     live.add(user)
     user.once('close', () => live.delete(user))
-    if (!slotFree()) {
-      log.error(`TCP slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
-      return void user.destroy()
-    }
-    counters.tcps++
+    if (!counters.takeSlot('TCP', cfg.slot, log)) return void user.destroy()
     const sniffed = await plane.sniffTcp(user, remoteOf(user))
     if (sniffed === undefined) return void counters.tcps--
     let target: Socket
@@ -53,8 +48,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
     counters.udprx += msg.length
     let s = sessions.get(key)
     if (!s) {
-      if (!slotFree()) return log.error(`UDP slot limit reached: ${counters.tcps + counters.udps}/${cfg.slot}`)
-      counters.udps++
+      if (!counters.takeSlot('UDP', cfg.slot, log)) return
       s = new DirectUdpSession(rinfo, tunables.udpReadTimeoutMs, () => {
         sessions.delete(key)
         counters.udps--

@@ -1,4 +1,5 @@
 // Process-lifetime traffic counters and active-session counts (tunnel restarts do not reset the byte totals).
+import type { Logger } from '../log.js'
 import type { TunnelStats } from './types.js'
 
 export class Counters {
@@ -10,6 +11,17 @@ export class Counters {
   udptx = 0
   mode = 0
   ping = 0
+
+  /** Admits a new TCP connection or UDP session while tcp+udp < slot (0 = unlimited); logs a refusal. */
+  takeSlot(kind: 'TCP' | 'UDP', slot: number, log: Logger): boolean {
+    if (slot > 0 && this.tcps + this.udps >= slot) {
+      log.error(`${kind} slot limit reached: ${this.tcps + this.udps}/${slot}`)
+      return false
+    }
+    if (kind === 'TCP') this.tcps++
+    else this.udps++
+    return true
+  }
 
   snapshot(pool: number): TunnelStats {
     return {
