@@ -17,7 +17,8 @@ export const BIN = new URL('../../../bin/nodepass', import.meta.url).pathname
 
 export async function tempDir(t: TestContext, name = 'np-master-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), name))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  // Retries: a master that is still stopping may write its state file while the directory is being removed.
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }))
   return dir
 }
 
