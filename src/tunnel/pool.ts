@@ -1,6 +1,7 @@
 // Idle pool connections keyed by their 8-hex ID. Both ends hold the same connections under the same IDs: the
 // ingress takes the oldest idle one (`acquire`), the egress takes the one the peer named (`claim`).
 import type { Duplex } from 'node:stream'
+import { performance } from 'node:perf_hooks'
 import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID } from './protocol.js'
@@ -22,11 +23,17 @@ interface Idle {
 }
 
 type Waiter = { resolve: (c: PoolConn) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+/** A waiter for any connection: it fails once the pool has gained nothing for `timeoutMs` since it began waiting. */
+type AnyWaiter = { resolve: (c: PoolConn) => void; reject: (e: Error) => void; since: number; timeoutMs: number }
 
 export class ConnPool {
   readonly #idle = new Map<string, Idle>()
   readonly #byId = new Map<string, Waiter>()
-  readonly #any: Waiter[] = []
+  readonly #any: AnyWaiter[] = []
+  /** When the pool last gained a connection (performance.now()). */
+  #progressAt = 0
+  /** One timer for all `acquire` waiters, armed at the earliest possible deadline. */
+  #sweep: NodeJS.Timeout | undefined
   /** Fingerprints of idle connections that closed recently: a peer may name one in `verify` (Go closes its own). */
   readonly #gone = new Map<string, string | undefined>()
   #closed = false
@@ -55,11 +62,18 @@ export class ConnPool {
       conn.stream.destroy()
       return
     }
-    const waiter = this.#byId.get(conn.id) ?? (conn.id !== CONTROL_ID ? this.#any.shift() : undefined)
+    this.#progressAt = performance.now()
+    const waiter = this.#byId.get(conn.id)
     if (waiter) {
       this.#byId.delete(conn.id)
       clearTimeout(waiter.timer)
       waiter.resolve(conn)
+      this.onDrain?.()
+      return
+    }
+    const anyWaiter = conn.id !== CONTROL_ID ? this.#any.shift() : undefined
+    if (anyWaiter) {
+      anyWaiter.resolve(conn)
       this.onDrain?.()
       return
     }
@@ -129,17 +143,46 @@ export class ConnPool {
   }
 
   #drop(w: Waiter): void {
-    const i = this.#any.indexOf(w)
-    if (i >= 0) this.#any.splice(i, 1)
     for (const [id, x] of this.#byId) if (x === w) this.#byId.delete(id)
   }
 
-  /** The oldest idle connection (never the control one), waiting up to timeoutMs for one to arrive. */
+  /**
+   * The oldest idle connection (never the control one). When none is idle, waits in line (first come, first served)
+   * and fails only after timeoutMs without progress: every connection the pool gains restarts the wait, so a burst
+   * larger than the pool is served as fast as the pool grows instead of failing after a fixed time.
+   */
   acquire(timeoutMs: number): Promise<PoolConn> {
     for (const entry of this.#idle.values()) {
       if (entry.conn.id !== CONTROL_ID) return Promise.resolve(this.#take(entry))
     }
-    return this.#wait((w) => this.#any.push(w), timeoutMs, 'acquire')
+    if (this.#closed) return Promise.reject(new NodePassError(ERR.CLOSED, 'pool closed'))
+    return new Promise((resolve, reject) => {
+      this.#any.push({ resolve, reject, since: performance.now(), timeoutMs })
+      this.#armSweep()
+    })
+  }
+
+  #deadline(w: AnyWaiter): number {
+    return Math.max(w.since, this.#progressAt) + w.timeoutMs
+  }
+
+  #armSweep(): void {
+    if (this.#sweep || this.#any.length === 0) return
+    // Deadlines only move later (progress), so a timer armed at the earliest one never fires late.
+    let first = Infinity
+    for (const w of this.#any) first = Math.min(first, this.#deadline(w))
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined
+      const now = performance.now()
+      const late = this.#any.filter((w) => this.#deadline(w) <= now)
+      if (late.length > 0) {
+        const keep = this.#any.filter((w) => this.#deadline(w) > now)
+        this.#any.length = 0
+        for (const w of keep) this.#any.push(w)
+        for (const w of late) w.reject(new NodePassError(ERR.POOL_TIMEOUT, 'acquire: request timeout'))
+      }
+      this.#armSweep()
+    }, Math.max(1, first - performance.now()))
   }
 
   /** The connection with this ID, waiting up to timeoutMs for it (the peer may have announced it early). */
@@ -188,7 +231,10 @@ export class ConnPool {
     }
     this.#idle.clear()
     const err = new NodePassError(ERR.CLOSED, 'pool closed')
-    for (const w of [...this.#any, ...this.#byId.values()]) {
+    clearTimeout(this.#sweep)
+    this.#sweep = undefined
+    for (const w of this.#any) w.reject(err)
+    for (const w of this.#byId.values()) {
       clearTimeout(w.timer)
       w.reject(err)
     }
