@@ -27,6 +27,12 @@ const STREAM_WINDOW = 1 << 20
 const SESSION_WINDOW = 64 << 20
 /** nghttp2 memory cap per session, in MB (Node's default of 10 is too small for hundreds of busy streams). */
 const SESSION_MEMORY_MB = 256
+/**
+ * Streams open at once on one session: every pooled connection, idle or carrying a user's connection, is a stream,
+ * so this must not be what limits a burst (a cap of 4,096 here stalled a 10,000-connection burst at 4,096 streams:
+ * the client's further requests queue until a stream closes). The slot limit and the pool max bound them instead.
+ */
+const MAX_STREAMS = 0xffff_ffff
 /** As Go's http2 transport (PingTimeout 15 s). */
 const PING_TIMEOUT_MS = 15_000
 
@@ -48,7 +54,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     minVersion: TLS_MIN_VERSION,
     ALPNProtocols: ['h2'],
     handshakeTimeout: opts.tunables.handshakeTimeoutMs,
-    settings: { maxConcurrentStreams: Math.max(1000, opts.max * 4), initialWindowSize: STREAM_WINDOW, enablePush: false },
+    settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW, enablePush: false },
     maxSessionMemory: SESSION_MEMORY_MB,
   })
   h2.setTimeout(0)
@@ -137,6 +143,8 @@ class H2Client implements ClientTransport {
     const session = h2connect(`https://${this.#authority}`, {
       createConnection: () => sock,
       settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+      // Until the server's SETTINGS arrive, Node assumes the peer allows 100 streams.
+      peerMaxConcurrentStreams: MAX_STREAMS,
       maxSessionMemory: SESSION_MEMORY_MB,
     })
     await new Promise<void>((resolve, reject) => {
