@@ -1,7 +1,8 @@
 // The client's pool filler: keeps `capacity` idle connections, refilling at once whenever one is taken (so bursts
 // never wait for the next tick), and adapts capacity between min and max and the tick between
-// NP_MIN/MAX_POOL_INTERVAL: heavy use grows capacity (to twice the demand of the last tick, at least doubling),
-// quiet periods shrink it back and close the surplus.
+// NP_MIN/MAX_POOL_INTERVAL: a pool that stands (nearly) empty while being taken from grows capacity (to twice the
+// demand of the last tick, at least doubling); a pool that stands (nearly) full and quiet shrinks it back and closes
+// the surplus.
 import { describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ConnPool, PoolConn } from './pool.js'
@@ -65,12 +66,18 @@ export class PoolFiller {
     if (idle < 0.2 * this.capacity) this.intervalMs = Math.max(minIntervalMs, this.intervalMs - 100)
     else if (idle > 0.8 * this.capacity) this.intervalMs = Math.min(maxIntervalMs, this.intervalMs + 100)
     const drained = this.#drained
-    const ratio = drained / this.capacity
     this.#drained = 0
-    if (ratio > 0.8 && this.capacity < this.#max) {
+    // Demand is seen two ways: many takes in one tick (fast dials refill at once, so the pool never stands empty),
+    // or a pool standing (nearly) empty while it is taken from (as upstream's created/capacity): with slow dials
+    // (TLS on a busy CPU) a tick sees only a handful of takes, and judging by takes alone kept capacity, and so the
+    // dials in flight, at `min` through a 10,000-connection burst.
+    const empty = (this.capacity - idle) / this.capacity
+    const busy = drained > 0.8 * this.capacity || (empty > 0.8 && drained > 0)
+    if (busy && this.capacity < this.#max) {
       // Sized by the demand just seen, not one doubling per tick: a burst gets its buffer at the next tick.
       this.capacity = Math.min(this.#max, Math.max(this.capacity * 2, drained * 2))
-    } else if (ratio < 0.2 && this.capacity > this.#min) {
+    } else if (empty < 0.2 && drained < 0.2 * this.capacity && this.capacity > this.#min) {
+      // Mostly idle: shrink and close the surplus.
       this.capacity = Math.max(this.#min, this.capacity - Math.max(1, Math.floor(this.capacity / 8)))
       this.pool.trim(this.capacity)
     }

@@ -1,0 +1,79 @@
+// PoolFiller capacity under demand: with slow dials a tick sees few takes, yet a pool that stands empty while it is
+// taken from must grow (more dials in flight), and a full, quiet pool shrinks back to min.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { ConnPool } from '../../src/tunnel/pool.js'
+import { PoolFiller } from '../../src/tunnel/pool-fill.js'
+import { readPoolId } from '../../src/tunnel/pool-ids.js'
+import { until } from '../helpers/net.js'
+import { memLogger } from '../helpers/config.js'
+
+/** A pool server that answers each connection's 4-byte ID only after 600–1400 ms (slow handshakes, spread out). */
+async function slowPoolServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const socks = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+  const server = createServer((s) => {
+    socks.add(s)
+    s.on('error', () => {})
+    s.once('close', () => socks.delete(s))
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      s.write(randomBytes(4))
+    }, 600 + Math.random() * 800)
+    timers.add(timer)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const t of timers) clearTimeout(t)
+      for (const s of socks) s.destroy()
+      return new Promise((r) => server.close(() => r()))
+    },
+  }
+}
+
+test('slow dials: an empty pool under steady demand grows capacity beyond min, then shrinks back when quiet', async (t) => {
+  const srv = await slowPoolServer()
+  t.after(() => srv.close())
+  const pool = new ConnPool()
+  const filler = new PoolFiller(
+    pool,
+    async () => {
+      const s = connect({ port: srv.port, host: '127.0.0.1' })
+      s.on('error', () => {})
+      await once(s, 'connect')
+      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+    },
+    { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 300, log: memLogger('warn') },
+  )
+  t.after(() => {
+    filler.stop()
+    pool.close()
+  })
+  filler.start()
+  await until(() => pool.size === 4, 10_000, 'pool warmed to min')
+  // 64 consumers: each takes a connection, closes it and queues again, so takes always outrun the slow dials.
+  let consuming = true
+  const consumers = Array.from({ length: 64 }, async () => {
+    for (let i = 0; i < 1000 && consuming; i++) {
+      const conn = await pool.acquire(30_000).catch(() => undefined)
+      if (!conn) return
+      conn.stream.destroy()
+    }
+  })
+  let peak = 0
+  try {
+    // Each tick sees about one take in ten of capacity: judged by takes alone, capacity never got past 8.
+    await until(() => (peak = Math.max(peak, filler.capacity)) > 16, 10_000, 'capacity growth under demand')
+  } finally {
+    consuming = false
+  }
+  await Promise.all(consumers)
+  assert.ok(peak <= 64, `capacity ${peak} above max 64`)
+  await until(() => filler.capacity === 4, 30_000, 'capacity shrunk back to min')
+})
