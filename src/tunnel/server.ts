@@ -13,7 +13,7 @@ import { Session } from './session.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
-import { createServerCredentials } from '../tls/certs.js'
+import { loadCerts } from '../tls/lazy.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 
 const TYPE_CODE = { tcp: '0', quic: '1', ws: '2', h2: '3' } as const
@@ -31,7 +31,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
-  if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
+  if (cfg.tls.mode !== 0) rt.creds ??= await (await loadCerts()).createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 1. Mode: binding target[0] succeeds → reverse (we are the ingress); fails → forward (we dial targets).
   let ingress: Ingress | undefined
   const want = rt.stickyMode ?? cfg.mode
