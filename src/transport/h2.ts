@@ -13,7 +13,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { Socket } from 'node:net'
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
@@ -178,10 +178,10 @@ class H2Client implements ClientTransport {
     const timer = setInterval(() => {
       if (live.session.destroyed || live.session.closed) return clearInterval(timer)
       if (sentAt) {
-        if (performance.now() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
+        if (monotonicMs() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
         return
       }
-      sentAt = performance.now()
+      sentAt = monotonicMs()
       try {
         const sent = live.session.ping((err) => {
           sentAt = 0

@@ -1,7 +1,7 @@
 // server:// — decides reverse/forward mode, serves the handshake on the tunnel port, then accepts pool connections
 // from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
 import { createServer, type Server, type Socket } from 'node:net'
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ServerConfig } from '../url/types.js'
 import { HandshakeServer } from './handshake.js'
@@ -84,7 +84,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   const failed = (async (): Promise<Error> => {
     const accepted = await Promise.race([hs.done, stopped])
     if (accepted instanceof Error) return accepted
-    const t0 = performance.now()
+    const t0 = monotonicMs()
     const h = accepted
     allowIp = h.clientIp
     hs.close()
@@ -114,7 +114,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       return new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
     }
     if (closing) return new NodePassError(ERR.CLOSED, 'closed')
-    log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
+    log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
       verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
