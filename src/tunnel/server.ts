@@ -28,6 +28,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   })
 }
 
+function ignore(): void {}
+
 export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
@@ -58,9 +60,9 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     log,
   )
   tunnel.on('connection', (sock: Socket) => {
-    sock.on('error', () => {})
+    sock.on('error', ignore)
     sockets.add(sock)
-    sock.once('close', () => sockets.delete(sock))
+    sock.on('close', () => sockets.delete(sock))
     if (!transport) return hs.handle(sock)
     if (unmapIp(sock.remoteAddress ?? '') !== allowIp) return void sock.destroy()
     sock.setKeepAlive(true, tunables.reportIntervalMs)
@@ -101,8 +103,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()
-        ps.stream.on('error', () => {})
-        ps.stream.write(bytes)
+        ps.stream.write(bytes) // pool.add() below adds the 'error' listener
         pool.add({ id, stream: ps.stream, socket: ps.socket, fp: ps.fp })
       },
     })
