@@ -40,6 +40,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   if (!opts.creds) return Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 3 (HTTP/2) needs tls 1 or 2'))
   const creds = opts.creds
   const sockets = new Set<Socket>()
+  const tlsSockets = new Set<Socket>()
   const sessions = new Set<ServerHttp2Session>()
   // TLS is done by the secure server itself (a session must see the TLS socket before any byte is read from it).
   let fp = creds.fingerprint()
@@ -54,6 +55,10 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   h2.setTimeout(0)
   h2.on('tlsClientError', (err: Error, sock: Socket) => opts.log.debug(`Pool TLS handshake failed from ${sock.remoteAddress}: ${describeError(err)}`))
   h2.on('unknownProtocol', (sock: Socket) => sock.destroy())
+  h2.on('secureConnection', (sock: Socket) => {
+    tlsSockets.add(sock)
+    sock.once('close', () => tlsSockets.delete(sock))
+  })
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
     session.once('close', () => sessions.delete(session))
@@ -92,6 +97,9 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
       h2.emit('connection', socket)
     },
     close() {
+      // Sockets before sessions, the TLS ones included: a session destroyed over a live socket resets each open
+      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()).
+      for (const s of tlsSockets) s.destroy()
       for (const s of sockets) s.destroy()
       for (const s of sessions) s.destroy()
       h2.close()
@@ -102,6 +110,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
 
 interface Live {
   readonly session: ClientHttp2Session
+  readonly sock: Socket
   readonly fp: string | undefined
   readonly ip: string
 }
@@ -159,7 +168,7 @@ class H2Client implements ClientTransport {
     sock.once('close', () => session.destroy())
     if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
-    const live: Live = { session, fp: ps.fp, ip: ps.remoteIp }
+    const live: Live = { session, sock, fp: ps.fp, ip: ps.remoteIp }
     this.#keepAlive(live)
     session.once('close', () => {
       if (this.#live === live) this.#live = undefined
@@ -231,6 +240,7 @@ class H2Client implements ClientTransport {
 
   close(): Promise<void> {
     this.#closed = true
+    this.#live?.sock.destroy() // the socket first, as the server's close()
     this.#live?.session.destroy()
     this.#live = undefined
     return Promise.resolve()

@@ -55,8 +55,9 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const stopped = new Promise<Error>((r) => (resolveStop = r))
   const cleanup = async (): Promise<void> => {
     filler.stop()
-    session?.close()
+    // The transport first (see server.ts close()).
     const closingTransport = transport.close()
+    session?.close()
     pool.close()
     ingress?.close()
     await closingTransport

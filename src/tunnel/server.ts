@@ -130,9 +130,11 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     async close() {
       closing = true
       resolveStop(new NodePassError(ERR.CLOSED, 'closed'))
-      session?.close()
-      // The transport first: multiplexed ones (h2, QUIC) then drop every stream at once instead of one by one.
+      // The transport first: multiplexed ones (h2, QUIC) then drop every stream at once instead of one by one. The other
+      // order resets live HTTP/2 streams one by one after the peer has begun closing, which can spin nghttp2 forever
+      // (Node 20: SendPendingData never returns; test/integration/h2-shutdown.test.ts).
       const closingTransport = transport?.close()
+      session?.close()
       pool.close()
       hs.close()
       ingress?.close()
