@@ -1,0 +1,51 @@
+// The TLS 1.3 layer of the pool transports (tls=1|2): client options by verify mode, server-side wrapping of an
+// accepted socket, the TLS dial. Loaded through tls/lazy.ts only when a tunnel uses TLS.
+import type { Socket } from 'node:net'
+import { TLSSocket, connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import { fingerprint } from '../tunnel/protocol.js'
+import { TLS_MIN_VERSION } from '../tls/certs.js'
+import type { ClientTransportOptions, PoolStream, ServerTransportOptions } from './types.js'
+import { connectCommon, settleDial } from './tcp.js'
+
+/** Client TLS options for a verify mode: tls=1 skips verification; tls=2 verifies against servername. */
+export function clientTlsOptions(tls: ClientTransportOptions['tls'], extra: ConnectionOptions = {}): ConnectionOptions {
+  const base: ConnectionOptions = { minVersion: TLS_MIN_VERSION, ...extra }
+  if (tls.mode === 2) {
+    return tls.servername === 'none' ? { ...base, rejectUnauthorized: true } : { ...base, rejectUnauthorized: true, servername: tls.servername }
+  }
+  return { ...base, rejectUnauthorized: false }
+}
+
+export function peerFingerprint(sock: TLSSocket): string | undefined {
+  const cert = sock.getPeerX509Certificate()
+  return cert ? fingerprint(cert.raw) : undefined
+}
+
+/** Wraps an accepted socket in server-side TLS; resolves once the handshake is done. */
+export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: string[]): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const sec = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: opts.creds!.context(),
+      ...(alpn ? { ALPNProtocols: alpn } : {}),
+    })
+    const timer = setTimeout(() => sec.destroy(new Error('TLS handshake timeout')), opts.tunables.handshakeTimeoutMs)
+    sec.once('secure', () => {
+      clearTimeout(timer)
+      sec.off('error', onError)
+      resolve(sec)
+    })
+    const onError = (err: Error): void => {
+      clearTimeout(timer)
+      sec.destroy()
+      reject(err)
+    }
+    sec.once('error', onError)
+  })
+}
+
+/** Dials TLS over TCP with a timeout and keepalive; resolves once the TLS handshake is done. */
+export function dialTls(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {
+  const sock = tlsConnect({ ...connectCommon(opts, host), ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
+  return settleDial(opts, sock, 'secureConnect', () => peerFingerprint(sock))
+}
