@@ -30,7 +30,7 @@ interface StreamInternals {
   resolveWritableP?: () => void
   rejectWritableP?: (reason?: unknown) => void
   dispatchEvent(evt: Event): boolean
-  writableWrite(chunk: Uint8Array): Promise<void>
+  writableWrite: (this: StreamInternals, chunk: Uint8Array) => Promise<void>
 }
 
 interface ConnectionInternals {
