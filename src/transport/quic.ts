@@ -5,6 +5,7 @@
 // quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
 import { Duplex } from 'node:stream'
+import { createSocket } from 'node:dgram'
 import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
@@ -24,16 +25,42 @@ const CLOSE_WAIT_MS = 1000
 /** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
 const UDP_BUFFER = 4 << 20
 /**
- * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it stays below the
- * peer's UDP receive buffer (Linux grants twice the requested UDP_BUFFER): a JavaScript receiver that falls behind
- * then queues datagrams in the kernel instead of losing them. A lost datagram is worse than slow with quiche
- * 0.18.0: a zero-length FIN in it can be lost for good (docs/transports.md).
+ * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it is kept at half of
+ * the UDP receive buffer the kernel grants (Linux reports twice the capped request; 8 MiB with rmem_max = 4 MiB):
+ * a JavaScript receiver that falls behind then queues datagrams in the kernel instead of losing them. A lost
+ * datagram is worse than slow with quiche 0.18.0: a zero-length FIN in it can be lost for good (docs/transports.md).
  */
-const CONN_WINDOW = 4 << 20
-const STREAM_WINDOW = 1 << 20
+const MAX_CONN_WINDOW = 4 << 20
+const MIN_CONN_WINDOW = 128 << 10
+const MAX_STREAM_WINDOW = 1 << 20
+
+let budget: Promise<number> | undefined
+
+/** The receive buffer a UDP socket gets when it asks for UDP_BUFFER (probed once per process; 0 if unknown). */
+function udpReceiveBudget(): Promise<number> {
+  budget ??= new Promise<number>((resolve) => {
+    const probe = createSocket('udp4')
+    const done = (n: number): void => {
+      probe.close()
+      resolve(n)
+    }
+    probe.once('error', () => done(0))
+    probe.bind(0, '127.0.0.1', () => {
+      try {
+        probe.setRecvBufferSize(UDP_BUFFER)
+        done(probe.getRecvBufferSize())
+      } catch {
+        done(0)
+      }
+    })
+  })
+  return budget
+}
 
 /** Settings both ends use (quic-notes.md: the defaults run at ~2 MB/s on loopback). */
-function tuning(max: number): Record<string, unknown> {
+function tuning(max: number, udpBudget: number): Record<string, unknown> {
+  const connWindow = Math.min(MAX_CONN_WINDOW, Math.max(MIN_CONN_WINDOW, Math.floor(udpBudget / 2)))
+  const streamWindow = Math.min(MAX_STREAM_WINDOW, connWindow)
   return {
     applicationProtos: [QUIC_ALPN],
     keepAliveIntervalTime: KEEPALIVE_MS,
@@ -41,11 +68,11 @@ function tuning(max: number): Record<string, unknown> {
     maxSendUdpPayloadSize: 65527,
     maxRecvUdpPayloadSize: 65527,
     readableChunkSize: 65536,
-    initialMaxData: CONN_WINDOW,
-    maxConnectionWindow: CONN_WINDOW,
-    initialMaxStreamDataBidiLocal: STREAM_WINDOW,
-    initialMaxStreamDataBidiRemote: STREAM_WINDOW,
-    maxStreamWindow: STREAM_WINDOW,
+    initialMaxData: connWindow,
+    maxConnectionWindow: connWindow,
+    initialMaxStreamDataBidiLocal: streamWindow,
+    initialMaxStreamDataBidiRemote: streamWindow,
+    maxStreamWindow: streamWindow,
     initialMaxStreamsBidi: Math.max(2048, max * 4),
     enableEarlyData: false,
   }
@@ -107,12 +134,15 @@ export function quicDuplex(qs: QUICStream): Duplex {
   return d
 }
 
-function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
-  if (!opts.creds) return Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2'))
-  const creds = opts.creds
+async function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
+  if (!opts.creds) throw new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2')
+  return startServer(opts, opts.creds, await udpReceiveBudget())
+}
+
+function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTransportOptions['creds']>, udpBudget: number): ReturnType<TransportFactory['server']> {
   const server = new QUICServer({
     crypto: { key: toArrayBuffer(randomBytes(32)), ops: serverCryptoOps },
-    config: { ...tuning(opts.max), ...creds.pair(), verifyPeer: false },
+    config: { ...tuning(opts.max, udpBudget), ...creds.pair(), verifyPeer: false },
     logger: quietLogger(),
   })
   const conns = new Set<QUICConnection>()
@@ -202,6 +232,7 @@ class QuicClientTransport implements ClientTransport {
     this.#live = undefined
     if (old) old.client.destroy({ force: true }).catch(() => {})
     const address = await opts.resolve()
+    const udpBudget = await udpReceiveBudget()
     const where = joinHostPort(opts.host, opts.port)
     let client: QUICClient
     try {
@@ -212,7 +243,7 @@ class QuicClientTransport implements ClientTransport {
           serverName: opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host,
           localHost: address.includes(':') ? '::' : '0.0.0.0',
           crypto: { ops: clientCryptoOps },
-          config: { ...tuning(opts.max), verifyPeer: opts.tls.mode === 2 },
+          config: { ...tuning(opts.max, udpBudget), verifyPeer: opts.tls.mode === 2 },
           logger: quietLogger(),
         },
         { timer: opts.tunables.tcpDialTimeoutMs },
