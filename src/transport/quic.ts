@@ -2,14 +2,18 @@
 // type. One connection per client, re-dialled when it dies; each pool entry is a bidirectional stream: the client
 // writes the 0x00 opener (a QUIC peer sees a stream only with its first byte), the server reads it and the pool
 // writes the 4-byte ID. Keep-alive 5 s, idle timeout 15 s (as upstream), payload sizes raised for throughput.
+// quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
 import { Duplex } from 'node:stream'
+import { createSocket } from 'node:dgram'
 import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { fingerprint } from '../tunnel/protocol.js'
 import { OPENER, readOpener } from './opener.js'
+import { tuneConnection } from './quic-patches.js'
+import type { Logger as NpLogger } from '../log.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
 export const QUIC_ALPN = 'np-quic'
@@ -18,8 +22,45 @@ const IDLE_TIMEOUT_MS = 15000
 /** The library waits out QUIC's draining period on close; we stop waiting after this (it finishes in the background). */
 const CLOSE_WAIT_MS = 1000
 
+/** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
+const UDP_BUFFER = 4 << 20
+/**
+ * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it is kept at half of
+ * the UDP receive buffer the kernel grants (Linux reports twice the capped request; 8 MiB with rmem_max = 4 MiB):
+ * a JavaScript receiver that falls behind then queues datagrams in the kernel instead of losing them. A lost
+ * datagram is worse than slow with quiche 0.18.0: a zero-length FIN in it can be lost for good (docs/transports.md).
+ */
+const MAX_CONN_WINDOW = 4 << 20
+const MIN_CONN_WINDOW = 128 << 10
+const MAX_STREAM_WINDOW = 1 << 20
+
+let budget: Promise<number> | undefined
+
+/** The receive buffer a UDP socket gets when it asks for UDP_BUFFER (probed once per process; 0 if unknown). */
+function udpReceiveBudget(): Promise<number> {
+  budget ??= new Promise<number>((resolve) => {
+    const probe = createSocket('udp4')
+    const done = (n: number): void => {
+      probe.close()
+      resolve(n)
+    }
+    probe.once('error', () => done(0))
+    probe.bind(0, '127.0.0.1', () => {
+      try {
+        probe.setRecvBufferSize(UDP_BUFFER)
+        done(probe.getRecvBufferSize())
+      } catch {
+        done(0)
+      }
+    })
+  })
+  return budget
+}
+
 /** Settings both ends use (quic-notes.md: the defaults run at ~2 MB/s on loopback). */
-function tuning(max: number): Record<string, unknown> {
+function tuning(max: number, udpBudget: number): Record<string, unknown> {
+  const connWindow = Math.min(MAX_CONN_WINDOW, Math.max(MIN_CONN_WINDOW, Math.floor(udpBudget / 2)))
+  const streamWindow = Math.min(MAX_STREAM_WINDOW, connWindow)
   return {
     applicationProtos: [QUIC_ALPN],
     keepAliveIntervalTime: KEEPALIVE_MS,
@@ -27,26 +68,36 @@ function tuning(max: number): Record<string, unknown> {
     maxSendUdpPayloadSize: 65527,
     maxRecvUdpPayloadSize: 65527,
     readableChunkSize: 65536,
-    initialMaxData: 32 << 20,
-    initialMaxStreamDataBidiLocal: 2 << 20,
-    initialMaxStreamDataBidiRemote: 2 << 20,
-    maxConnectionWindow: 64 << 20,
+    initialMaxData: connWindow,
+    maxConnectionWindow: connWindow,
+    initialMaxStreamDataBidiLocal: streamWindow,
+    initialMaxStreamDataBidiRemote: streamWindow,
+    maxStreamWindow: streamWindow,
     initialMaxStreamsBidi: Math.max(2048, max * 4),
     enableEarlyData: false,
   }
 }
 
-/** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
-const UDP_BUFFER = 4 << 20
+interface DgramBuffers {
+  setRecvBufferSize(n: number): void
+  setSendBufferSize(n: number): void
+  getRecvBufferSize(): number
+}
 
-/** Raises the UDP socket buffers underneath a started QUICServer/QUICClient (best effort; the library keeps it private). */
-function growBuffers(owner: QUICServer | QUICClient): void {
-  const dgram = (owner as unknown as { socket?: { socket?: { setRecvBufferSize(n: number): void; setSendBufferSize(n: number): void } } }).socket?.socket
+/** Raises the UDP socket buffers underneath a started QUICServer/QUICClient (the library keeps the socket private). */
+function growBuffers(owner: QUICServer | QUICClient, log: NpLogger): void {
+  const dgram = (owner as unknown as { socket?: { socket?: DgramBuffers } }).socket?.socket
+  if (!dgram) return
+  let got = 0
   try {
-    dgram?.setRecvBufferSize(UDP_BUFFER)
-    dgram?.setSendBufferSize(UDP_BUFFER)
+    dgram.setRecvBufferSize(UDP_BUFFER)
+    dgram.setSendBufferSize(UDP_BUFFER)
+    got = dgram.getRecvBufferSize()
   } catch {
     /* not permitted: keep the defaults */
+  }
+  if (got < UDP_BUFFER) {
+    log.warn(`QUIC: UDP receive buffer is ${got} bytes, wanted ${UDP_BUFFER}; raise net.core.rmem_max and net.core.wmem_max to ${UDP_BUFFER} (datagrams may be dropped under load)`)
   }
 }
 
@@ -83,12 +134,15 @@ export function quicDuplex(qs: QUICStream): Duplex {
   return d
 }
 
-function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
-  if (!opts.creds) return Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2'))
-  const creds = opts.creds
+async function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
+  if (!opts.creds) throw new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2')
+  return startServer(opts, opts.creds, await udpReceiveBudget())
+}
+
+function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTransportOptions['creds']>, udpBudget: number): ReturnType<TransportFactory['server']> {
   const server = new QUICServer({
     crypto: { key: toArrayBuffer(randomBytes(32)), ops: serverCryptoOps },
-    config: { ...tuning(opts.max), ...creds.pair(), verifyPeer: false },
+    config: { ...tuning(opts.max, udpBudget), ...creds.pair(), verifyPeer: false },
     logger: quietLogger(),
   })
   const conns = new Set<QUICConnection>()
@@ -101,6 +155,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
       return
     }
     opts.log.debug(`QUIC connection from ${joinHostPort(ip, conn.remotePort)}`)
+    tuneConnection(conn)
     conns.add(conn)
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => conns.delete(conn), { once: true })
     conn.addEventListener(events.EventQUICConnectionStream.name, (sevt: Event) => {
@@ -123,7 +178,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   const host = opts.tunnelHost || '::'
   return server.start({ host, port: opts.tunnelPort, ...(host === '::' ? { ipv6Only: false } : {}) }).then(
     () => {
-      growBuffers(server)
+      growBuffers(server, opts.log)
       return {
       async close() {
         await withTimeout(server.stop({ isApp: true, errorCode: 0, force: true }), CLOSE_WAIT_MS).catch(() => {})
@@ -177,6 +232,7 @@ class QuicClientTransport implements ClientTransport {
     this.#live = undefined
     if (old) old.client.destroy({ force: true }).catch(() => {})
     const address = await opts.resolve()
+    const udpBudget = await udpReceiveBudget()
     const where = joinHostPort(opts.host, opts.port)
     let client: QUICClient
     try {
@@ -187,7 +243,7 @@ class QuicClientTransport implements ClientTransport {
           serverName: opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host,
           localHost: address.includes(':') ? '::' : '0.0.0.0',
           crypto: { ops: clientCryptoOps },
-          config: { ...tuning(opts.max), verifyPeer: opts.tls.mode === 2 },
+          config: { ...tuning(opts.max, udpBudget), verifyPeer: opts.tls.mode === 2 },
           logger: quietLogger(),
         },
         { timer: opts.tunables.tcpDialTimeoutMs },
@@ -195,7 +251,8 @@ class QuicClientTransport implements ClientTransport {
     } catch (err) {
       throw new NodePassError(ERR.DIAL_FAILED, `dial ${where}/quic: ${describeError(err)}`, { cause: err })
     }
-    growBuffers(client)
+    growBuffers(client, opts.log)
+    tuneConnection(client.connection)
     client.addEventListener(events.EventQUICClientError.name, (evt: Event) => {
       opts.log.debug(`QUIC connection error: ${describeError((evt as events.EventQUICClientError).detail)}`)
     })

@@ -200,10 +200,13 @@ export class ConnPool {
     return last ? this.#take(last) : undefined
   }
 
-  /** Closes the oldest idle connections until at most `keep` remain. */
+  /**
+   * Closes the newest idle connections until at most `keep` remain. Newest first: in reverse mode the server hands
+   * out its oldest idle connection, so closing the oldest here raced it (the user's exchange got a reset).
+   */
   trim(keep: number): number {
     let n = 0
-    for (const entry of [...this.#idle.values()]) {
+    for (const entry of [...this.#idle.values()].reverse()) {
       if (this.size <= keep) break
       if (entry.conn.id === CONTROL_ID) continue
       entry.detach()

@@ -10,10 +10,11 @@ import { memLogger, testTunables } from '../helpers/config.js'
 import { freePort, until } from '../helpers/net.js'
 import { concurrentStreams, echoStream } from '../helpers/streams.js'
 
-// The full matrix and the 500-stream test run only with NP_TEST_QUIC=1; the pool-full and no-TLS tests always run
-// (the pool-full test opens a real QUIC pool and reads its IDs). The forward half is transport-quic-forward.test.ts.
+// The full matrix runs only with NP_TEST_QUIC=1: it passes reliably but takes 20-80 s per file on a busy 2-core
+// machine (QUIC packet handling is JavaScript). The 500-stream, pool-full and no-TLS tests always run; the
+// 500-stream one is what collapsed before src/transport/quic-patches.ts. The forward half is transport-quic-forward.test.ts.
 export const QUIC_FULL = process.env.NP_TEST_QUIC === '1'
-export const QUIC_SKIP = QUIC_FULL ? false : 'the QUIC matrix is opt-in (NP_TEST_QUIC=1): @matrixai/quic can stall a stream after a lost UDP datagram (docs/transports.md), which would make CI flaky'
+export const QUIC_SKIP = QUIC_FULL ? false : 'the full QUIC matrix is opt-in (NP_TEST_QUIC=1): 20-80 s per file on a busy 2-core machine'
 if (QUIC_FULL) transportMatrix('quic', { tls: { mode: 1 }, halfClose: true, bulkBytes: 8 << 20, parts: ['reverse', 'faults'] })
 else test('quic reverse: TCP bulk, 200 concurrent echoes, UDP datagrams', { skip: QUIC_SKIP }, () => {})
 
@@ -29,7 +30,7 @@ test('quic: a full server pool closes new streams before the ID', async (t) => {
   await assert.rejects(readPoolId(ps.stream, 5000), /^NodePassError: pool id: /)
 })
 
-test('quic: 500 concurrent streams share one connection', { skip: QUIC_SKIP }, async (t) => {
+test('quic: 500 concurrent streams share one connection', async (t) => {
   const slog = memLogger()
   const creds = (await createServerCredentials({ mode: 1 }, { reloadIntervalMs: 3_600_000, log: slog }))!
   const factory = await loadTransport('quic')

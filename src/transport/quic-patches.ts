@@ -1,0 +1,103 @@
+// Runtime corrections for @matrixai/quic 2.0.9 (quiche 0.18.0), applied when the QUIC transport loads. They change
+// only how often the library's JavaScript does work per packet, never what goes on the wire. Measured on 200
+// concurrent 64 KiB echoes over one connection on 127.0.0.1 (docs/transports.md, "QUIC internals"):
+//
+// 1. A blocked stream write spins. QUICStream.writableWrite retries quiche's streamSend each time the connection
+//    lists the stream as writable (every received packet while any capacity is free) and, even when nothing was
+//    accepted, dispatches a "send" event that runs a full QUICConnection.send() (a 64 KiB buffer allocation, a
+//    native call and a timer reset). With ~200 blocked writers that is ~200 send() calls per received datagram:
+//    the receiver drained ~200 datagrams/s, several MB queued unread in the UDP socket and the transfer crawled
+//    or never finished in 60 s. The override dispatches the event only when bytes were accepted.
+// 2. Every stream event runs its own send(); coalesced to one send() per event-loop turn per connection.
+// 3. recv() is serialised by an @matrixai/async-locks Lock whose withF builds a cancellable timed context (an
+//    AbortController and an Error with a stack trace) per datagram; replaced by a promise-chain mutex with the
+//    same one-at-a-time guarantee.
+import { createRequire } from 'node:module'
+import { QUICStream, events, type QUICConnection } from '@matrixai/quic'
+
+/** The library version these corrections were written against; other versions run unpatched. */
+export const PATCHED_QUIC_VERSION = '2.0.9'
+
+/** The installed @matrixai/quic version (from its package.json). */
+export function quicVersion(): string {
+  const pkg = createRequire(import.meta.url)('@matrixai/quic/package.json') as { version?: unknown }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
+}
+
+interface StreamInternals {
+  readonly streamId: number
+  readonly connection: { readonly conn: { streamSend(id: number, data: Uint8Array, fin: boolean): number | null } }
+  resolveWritableP?: () => void
+  rejectWritableP?: (reason?: unknown) => void
+  dispatchEvent(evt: Event): boolean
+  writableWrite: (this: StreamInternals, chunk: Uint8Array) => Promise<void>
+}
+
+interface ConnectionInternals {
+  handleEventQUICStreamSend: () => void
+  recvLock: { withF<T>(f: () => Promise<T>): Promise<T>; isLocked(): boolean }
+  send(): Promise<void>
+  readonly closed: boolean
+}
+
+let applied: boolean | undefined
+
+/** Installs correction 1 on QUICStream.prototype once; returns whether it applies to the installed version. */
+export function patchQuicStream(): boolean {
+  if (applied !== undefined) return applied
+  applied = quicVersion() === PATCHED_QUIC_VERSION
+  if (!applied) return false
+  const proto = QUICStream.prototype as unknown as StreamInternals
+  const original = proto.writableWrite
+  // Same contract as the original (resolve once the whole chunk is in quiche's stream buffer, wait for the
+  // connection to wake the stream when it is short), minus the send() for a write that quiche did not take.
+  proto.writableWrite = async function writableWrite(this: StreamInternals, chunk: Uint8Array): Promise<void> {
+    while (chunk.byteLength > 0) {
+      let sent: number
+      try {
+        sent = this.connection.conn.streamSend(this.streamId, chunk, false) ?? 0
+      } catch {
+        // STOP_SENDING or an internal error: the original maps it to the stream's error state and events.
+        return original.call(this, chunk)
+      }
+      if (sent > 0) this.dispatchEvent(new events.EventQUICStreamSend())
+      if (sent >= chunk.byteLength) return
+      chunk = chunk.subarray(sent)
+      await new Promise<void>((resolve, reject) => {
+        this.resolveWritableP = resolve
+        this.rejectWritableP = reject
+      })
+    }
+  }
+  return true
+}
+
+/** Corrections 2 and 3 for one connection (client after connect, server when accepted). */
+export function tuneConnection(connection: QUICConnection): void {
+  if (!patchQuicStream()) return
+  const c = connection as unknown as ConnectionInternals
+  let pending = false
+  c.handleEventQUICStreamSend = () => {
+    if (pending) return
+    pending = true
+    setImmediate(() => {
+      pending = false
+      if (!c.closed) c.send().catch(() => {})
+    })
+  }
+  const swapLock = (): void => {
+    // Swap only while nobody holds or waits for the old lock, so two recv() calls can never overlap.
+    if (c.closed) return
+    if (c.recvLock.isLocked()) return void setImmediate(swapLock)
+    let tail: Promise<unknown> = Promise.resolve()
+    c.recvLock = {
+      withF<T>(f: () => Promise<T>): Promise<T> {
+        const run = tail.then(f)
+        tail = run.catch(() => {})
+        return run
+      },
+      isLocked: () => false,
+    }
+  }
+  swapLock()
+}
