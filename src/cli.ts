@@ -7,7 +7,6 @@ import { describeError } from './errors.js'
 import { runTunnel } from './tunnel/run.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { startMaster } from './master/index.js'
 import type { MasterConfig } from './url/types.js'
 
 const USAGE = `Usage: nodepass <url>
@@ -66,6 +65,8 @@ export function stateDirFrom(env: NodeJS.ProcessEnv): string {
 async function runMaster(config: MasterConfig, startup: Startup): Promise<void> {
   const tunables = startup.tunables
   for (const w of startup.warnings) console.error(`Warning: ${w}`)
+  // Loaded only for master:// (HTTP API, worker threads, store): a tunnel process never pays for it.
+  const { startMaster } = await import('./master/index.js')
   const master = await startMaster(config, { tunables, stateDir: stateDirFrom(process.env) })
   const lines = [
     'NodePass master is running',

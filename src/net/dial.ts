@@ -14,6 +14,7 @@ import type { Logger } from '../log.js'
 import type { HostPort, LbsStrategy } from '../url/types.js'
 import type { DnsResolver } from './dns.js'
 import { raiseUdpBuffers } from './udp-buffers.js'
+import { monotonicMs } from '../duration.js'
 
 /** Errors that mean "this source address cannot be used here", not "the target is unreachable". */
 export const SOURCE_ADDRESS_ERRORS: ReadonlySet<string> = new Set([
@@ -207,10 +208,10 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
   }
 
   const measure = async (s: State, timeoutMs: number): Promise<number> => {
-    const t0 = performance.now()
+    const t0 = monotonicMs()
     const ip = await opts.dns.resolve(s.target.host || '127.0.0.1')
     const socket = await connectTcp(ip, s.target.port, timeoutMs)
-    const ms = performance.now() - t0
+    const ms = monotonicMs() - t0
     socket.on('error', () => {})
     socket.destroy()
     return ms
@@ -297,10 +298,10 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
         if (closed) throw new NodePassError(ERR.CLOSED, 'dialer closed')
         try {
           // The connect time includes the name lookup: it is what reaching this target costs.
-          const t0 = performance.now()
+          const t0 = monotonicMs()
           const ip = await opts.dns.resolve(s.target.host || '127.0.0.1')
           const socket = await connectTcp(ip, s.target.port, opts.timeoutMs, signal)
-          const ms = performance.now() - t0
+          const ms = monotonicMs() - t0
           markUp(s, ms)
           return { socket, target: s.target, address: ip, ms }
         } catch (err) {

@@ -2,8 +2,7 @@
 // a list of resolver IPs (ip, ip:port or [v6]:port) sends the questions to those servers instead of the system
 // resolver. IPv4 answers are preferred, IP literals bypass everything, and a failed lookup falls back to the last
 // address that name resolved to.
-import { lookup as systemLookup } from 'node:dns/promises'
-import { Resolver } from 'node:dns/promises'
+import type { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { DnsConfig } from '../url/types.js'
@@ -36,14 +35,16 @@ export function createDnsResolver(cfg: DnsConfig, opts: DnsResolverOptions = {})
   const lastGood = new Map<string, string>()
   const inflight = new Map<string, Promise<string>>()
   let resolver: Resolver | undefined
-  if (cfg.servers.length > 0) {
-    resolver = new Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 2 })
-    resolver.setServers([...cfg.servers])
-  }
 
   const ask = async (host: string): Promise<string> => {
+    // Loaded on the first name to resolve: IP-literal targets (the common case) never need it.
+    const dns = await import('node:dns/promises')
+    if (cfg.servers.length > 0 && resolver === undefined) {
+      resolver = new dns.Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 2 })
+      resolver.setServers([...cfg.servers])
+    }
     if (resolver === undefined) {
-      const answers = await systemLookup(host, { all: true, verbatim: true })
+      const answers = await dns.lookup(host, { all: true, verbatim: true })
       const pick = answers.find((a) => a.family === 4) ?? answers[0]
       if (pick === undefined) throw new Error('no addresses')
       return pick.address

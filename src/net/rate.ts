@@ -3,6 +3,7 @@
 // Reads pay after reading, writes before writing (tunnel-protocol.md §6). Waiters are woken by a timer, so a
 // lone waiter never stalls (D2).
 import { Transform, type TransformCallback } from 'node:stream'
+import { monotonicMs } from '../duration.js'
 
 /** A token bucket of `bytesPerSecond` capacity, refilled continuously. */
 export interface TokenBucket {
@@ -22,7 +23,7 @@ interface Waiter {
   resolve: () => void
 }
 
-export function createTokenBucket(bytesPerSecond: number, now: () => number = () => performance.now()): TokenBucket {
+export function createTokenBucket(bytesPerSecond: number, now: () => number = () => monotonicMs()): TokenBucket {
   if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) {
     throw new RangeError(`token bucket rate must be a positive number of bytes per second, got ${bytesPerSecond}`)
   }

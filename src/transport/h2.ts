@@ -13,7 +13,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { Socket } from 'node:net'
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
@@ -40,6 +40,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   if (!opts.creds) return Promise.reject(new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 3 (HTTP/2) needs tls 1 or 2'))
   const creds = opts.creds
   const sockets = new Set<Socket>()
+  const tlsSockets = new Set<Socket>()
   const sessions = new Set<ServerHttp2Session>()
   // TLS is done by the secure server itself (a session must see the TLS socket before any byte is read from it).
   let fp = creds.fingerprint()
@@ -56,6 +57,10 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   h2.setTimeout(0)
   h2.on('tlsClientError', (err: Error, sock: Socket) => opts.log.debug(`Pool TLS handshake failed from ${sock.remoteAddress}: ${describeError(err)}`))
   h2.on('unknownProtocol', (sock: Socket) => sock.destroy())
+  h2.on('secureConnection', (sock: Socket) => {
+    tlsSockets.add(sock)
+    sock.once('close', () => tlsSockets.delete(sock))
+  })
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
     session.once('close', () => sessions.delete(session))
@@ -94,6 +99,9 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
       h2.emit('connection', socket)
     },
     close() {
+      // Sockets before sessions, the TLS ones included: a session destroyed over a live socket resets each open
+      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()).
+      for (const s of tlsSockets) s.destroy()
       for (const s of sockets) s.destroy()
       for (const s of sessions) s.destroy()
       h2.close()
@@ -104,6 +112,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
 
 interface Live {
   readonly session: ClientHttp2Session
+  readonly sock: Socket
   readonly fp: string | undefined
   readonly ip: string
 }
@@ -161,7 +170,7 @@ class H2Client implements ClientTransport {
     sock.once('close', () => session.destroy())
     if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
-    const live: Live = { session, fp: ps.fp, ip: ps.remoteIp }
+    const live: Live = { session, sock, fp: ps.fp, ip: ps.remoteIp }
     this.#keepAlive(live)
     session.once('close', () => {
       if (this.#live === live) this.#live = undefined
@@ -180,10 +189,10 @@ class H2Client implements ClientTransport {
     const timer = setInterval(() => {
       if (live.session.destroyed || live.session.closed) return clearInterval(timer)
       if (sentAt) {
-        if (performance.now() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
+        if (monotonicMs() - sentAt > PING_TIMEOUT_MS) live.session.destroy(new Error('HTTP/2 ping timeout'))
         return
       }
-      sentAt = performance.now()
+      sentAt = monotonicMs()
       try {
         const sent = live.session.ping((err) => {
           sentAt = 0
@@ -233,6 +242,7 @@ class H2Client implements ClientTransport {
 
   close(): Promise<void> {
     this.#closed = true
+    this.#live?.sock.destroy() // the socket first, as the server's close()
     this.#live?.session.destroy()
     this.#live = undefined
     return Promise.resolve()

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls'
 import { WebSocket, WebSocketServer } from 'ws'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
-import { acceptTls, clientTlsOptions, peerFingerprint } from './tcp.js'
+import { acceptTls, clientTlsOptions, peerFingerprint } from './tls-stream.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 import { wsDuplex } from './ws-stream.js'
 

@@ -1,6 +1,6 @@
 // client:// dual-end — handshake with the server, adopt its flow/max/tls/type, fill the pool, take the control
 // connection and run a Session; with flow '+' this end is the ingress on target[0].
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ClientConfig } from '../url/types.js'
 import { POOL_KIND_BY_CODE } from '../url/types.js'
@@ -29,7 +29,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const kind = POOL_KIND_BY_CODE[Number(hc.type)]!
   const tls: TlsVerify = hc.tls === '0' ? { mode: 0 } : hc.tls === '1' ? { mode: 1 } : { mode: 2, servername: cfg.sni }
   const max = Math.max(1, hc.max)
-  const t0 = performance.now()
+  const t0 = monotonicMs()
   const transport: ClientTransport = await createTransport(kind).client({
     host: cfg.tunnel.host || '127.0.0.1',
     port: cfg.tunnel.port,
@@ -55,8 +55,9 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
   const stopped = new Promise<Error>((r) => (resolveStop = r))
   const cleanup = async (): Promise<void> => {
     filler.stop()
-    session?.close()
+    // The transport first (see server.ts close()).
     const closingTransport = transport.close()
+    session?.close()
     pool.close()
     ingress?.close()
     await closingTransport
@@ -72,7 +73,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
     if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
-    log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
+    log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
       cfg, pool, counters, log, tunables, plane: rt.plane,

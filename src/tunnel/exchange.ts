@@ -31,9 +31,11 @@ export interface ExchangeContext {
   readonly live: Set<{ destroy(): void }>
 }
 
-function track<T extends { destroy(): void; once(ev: 'close', fn: () => void): unknown }>(ctx: ExchangeContext, s: T): T {
+// Listeners use on('close') rather than once(): 'close' fires once per stream, and once() allocates a wrapper and
+// its state per call (a few hundred bytes per connection across the tunnel).
+function track<T extends { destroy(): void; on(ev: 'close', fn: () => void): unknown }>(ctx: ExchangeContext, s: T): T {
   ctx.live.add(s)
-  s.once('close', () => ctx.live.delete(s))
+  s.on('close', () => ctx.live.delete(s))
   return s
 }
 
@@ -104,7 +106,7 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   if (!conn) return
   if (!takeSlot(ctx, 'TCP')) return void conn.stream.destroy()
   const release = once(() => ctx.counters.tcps--)
-  conn.stream.once('close', () => {
+  conn.stream.on('close', () => {
     if (!target) release()
   })
   let target: Socket | undefined

@@ -1,7 +1,7 @@
 // The dual-end handshake (tunnel-protocol.md §3): plain HTTP/1.1 GET / on the tunnel TCP port, bearer token,
 // JSON config reply. A TS client announces itself with a header; the server then adds "np" to the reply (D1).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { loadHttps } from '../tls/lazy.js'
 import type { Socket } from 'node:net'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -76,9 +76,8 @@ export interface ClientHandshakeOptions {
 }
 
 /** Sends the handshake request; resolves with the server's tunnel config or rejects with the reason. */
-export function clientHandshake(opts: ClientHandshakeOptions): Promise<HandshakeConfig> {
-  const secure = opts.port === 443
-  const fn = secure ? httpsRequest : httpRequest
+export async function clientHandshake(opts: ClientHandshakeOptions): Promise<HandshakeConfig> {
+  const fn = opts.port === 443 ? (await loadHttps()).request : httpRequest
   return new Promise((resolve, reject) => {
     const req = fn({
       host: opts.host,

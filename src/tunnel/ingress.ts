@@ -15,6 +15,9 @@ export interface IngressHandlers {
 
 const MAX_HELD = 1024
 
+/** One shared no-op 'error' listener (not a new closure per accepted socket). */
+function ignore(): void {}
+
 export class Ingress {
   #handlers: IngressHandlers | undefined
   readonly #held: Socket[] = []
@@ -24,7 +27,7 @@ export class Ingress {
     readonly udp: UdpSocket | undefined,
   ) {
     tcp?.on('connection', (s: Socket) => {
-      s.on('error', () => {})
+      s.on('error', ignore)
       if (this.#handlers) return this.#handlers.tcp(s)
       if (this.#held.length >= MAX_HELD) return void s.destroy()
       s.pause()

@@ -7,16 +7,23 @@ import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
 import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
-import { startServer } from './server.js'
-import { startClient } from './client.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, Runtime } from './runtime.js'
+import type * as ServerEnd from './server.js'
+import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
 import { createDataPlane } from '../net/plane.js'
 
+/**
+ * The dual-end ends are loaded on first use: they bring the handshake (HTTP), TLS, certificates, transports and the
+ * pool, which a single-end instance never needs (an idle instance stays smaller).
+ */
+const loadServer = (): Promise<typeof ServerEnd> => import('./server.js')
+const loadClient = (): Promise<typeof ClientEnd> => import('./client.js')
+
 async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
-  if (cfg.role === 'server') return startServer(cfg, rt)
+  if (cfg.role === 'server') return (await loadServer()).startServer(cfg, rt)
   // Client: a bindable tunnel address means single-end forwarding (mode 1), otherwise dual-end (mode 2).
   const want = rt.stickyMode ?? cfg.mode
   if (want !== 2) {
@@ -30,7 +37,7 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
     }
   }
   rt.stickyMode = 2
-  return startClient(cfg, rt)
+  return (await loadClient()).startClient(cfg, rt)
 }
 
 const FIRST_RETRY_MS = 100

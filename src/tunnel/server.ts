@@ -1,7 +1,7 @@
 // server:// — decides reverse/forward mode, serves the handshake on the tunnel port, then accepts pool connections
 // from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
 import { createServer, type Server, type Socket } from 'node:net'
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ServerConfig } from '../url/types.js'
 import { HandshakeServer } from './handshake.js'
@@ -13,7 +13,7 @@ import { Session } from './session.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
-import { createServerCredentials } from '../tls/certs.js'
+import { loadCerts } from '../tls/lazy.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 
 const TYPE_CODE = { tcp: '0', quic: '1', ws: '2', h2: '3' } as const
@@ -28,10 +28,12 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   })
 }
 
+function ignore(): void {}
+
 export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
-  if (cfg.tls.mode !== 0) rt.creds ??= await createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
+  if (cfg.tls.mode !== 0) rt.creds ??= await (await loadCerts()).createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 1. Mode: binding target[0] succeeds → reverse (we are the ingress); fails → forward (we dial targets).
   let ingress: Ingress | undefined
   const want = rt.stickyMode ?? cfg.mode
@@ -58,9 +60,9 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     log,
   )
   tunnel.on('connection', (sock: Socket) => {
-    sock.on('error', () => {})
+    sock.on('error', ignore)
     sockets.add(sock)
-    sock.once('close', () => sockets.delete(sock))
+    sock.on('close', () => sockets.delete(sock))
     if (!transport) return hs.handle(sock)
     if (unmapIp(sock.remoteAddress ?? '') !== allowIp) return void sock.destroy()
     sock.setKeepAlive(true, tunables.reportIntervalMs)
@@ -84,7 +86,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   const failed = (async (): Promise<Error> => {
     const accepted = await Promise.race([hs.done, stopped])
     if (accepted instanceof Error) return accepted
-    const t0 = performance.now()
+    const t0 = monotonicMs()
     const h = accepted
     allowIp = h.clientIp
     hs.close()
@@ -101,8 +103,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()
-        ps.stream.on('error', () => {})
-        ps.stream.write(bytes)
+        ps.stream.write(bytes) // pool.add() below adds the 'error' listener
         pool.add({ id, stream: ps.stream, socket: ps.socket, fp: ps.fp })
       },
     })
@@ -114,7 +115,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       return new NodePassError(ERR.HANDSHAKE_FAILED, 'setControlConn: handshake timeout')
     }
     if (closing) return new NodePassError(ERR.CLOSED, 'closed')
-    log.info(`Marking tunnel handshake as complete in ${Math.round(performance.now() - t0)}ms`)
+    log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
       verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
@@ -129,9 +130,11 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
     async close() {
       closing = true
       resolveStop(new NodePassError(ERR.CLOSED, 'closed'))
-      session?.close()
-      // The transport first: multiplexed ones (h2, QUIC) then drop every stream at once instead of one by one.
+      // The transport first: multiplexed ones (h2, QUIC) then drop every stream at once instead of one by one. The other
+      // order resets live HTTP/2 streams one by one after the peer has begun closing, which can spin nghttp2 forever
+      // (Node 20: SendPendingData never returns; test/integration/h2-shutdown.test.ts).
       const closingTransport = transport?.close()
+      session?.close()
       pool.close()
       hs.close()
       ingress?.close()

@@ -1,6 +1,6 @@
 // One established dual-end tunnel (after the handshake and once the control connection is taken): signals,
 // ping/CHECK_POINT, flush, TLS fingerprint verification (D2) and the ingress/egress exchanges. Both ends run it.
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { Signal } from './protocol.js'
 import type { PoolConn } from './pool.js'
@@ -70,7 +70,7 @@ export class Session {
       this.#ctl.send({ action: 'flush' })
       this.o.log.debug(`Tunnel pool flushed: ${n} idle connections closed`)
     }
-    this.#pingSent = performance.now()
+    this.#pingSent = monotonicMs()
     this.#ctl.send({ action: 'ping' })
   }
 
@@ -91,7 +91,7 @@ export class Session {
         this.#ctl.send({ action: 'pong' })
         break
       case 'pong': {
-        this.o.counters.ping = Math.trunc(performance.now() - this.#pingSent)
+        this.o.counters.ping = Math.trunc(monotonicMs() - this.#pingSent)
         const stats = this.o.counters.snapshot(this.o.pool.size)
         this.o.log.event(checkpointLine(stats))
         this.o.onCheckpoint?.(stats)

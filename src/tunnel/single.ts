@@ -21,7 +21,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
 
   const onTcp = async (user: Socket): Promise<void> => {
     live.add(user)
-    user.once('close', () => live.delete(user))
+    user.on('close', () => live.delete(user))
     if (!counters.takeSlot('TCP', cfg.slot, log)) return void user.destroy()
     const sniffed = await plane.sniffTcp(user, remoteOf(user))
     if (sniffed === undefined) return void counters.tcps--
@@ -34,7 +34,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
       return void user.destroy()
     }
     live.add(target)
-    target.once('close', () => live.delete(target))
+    target.on('close', () => live.delete(target))
     if (user.destroyed) {
       counters.tcps--
       return void target.destroy()

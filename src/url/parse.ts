@@ -220,7 +220,8 @@ function parseTunnel(p: Pieces & { scheme: 'server' | 'client' }, opts: ParseOpt
   const keyIsDefault = key === ''
   if (keyIsDefault) {
     key = defaultTunnelKey(p.hostport.slice(p.hostport.lastIndexOf(':') + 1))
-    warnings.push(DEFAULT_KEY_WARNING)
+    // A client forced to single-end forwarding (mode=1) never uses the key.
+    if (!(p.scheme === 'client' && params.get('mode') === '1')) warnings.push(DEFAULT_KEY_WARNING)
   }
   const get = (name: ParamName): string | undefined => params.get(name)
   const common = {

@@ -50,6 +50,12 @@ test('server defaults; an absent key is the FNV-1a default with a warning', () =
   assert.equal(DEFAULT_KEY_WARNING, 'tunnel key not set: using the default key derived from the port, which anyone can guess')
 })
 
+test('a client forced to single-end (mode=1) uses no key, so the default key is not warned about', () => {
+  assert.deepEqual(ok('client://127.0.0.1:10101/127.0.0.1:8080?mode=1').warnings, [])
+  assert.deepEqual(ok('client://127.0.0.1:10101/127.0.0.1:8080').warnings, [DEFAULT_KEY_WARNING])
+  assert.deepEqual(ok('client://127.0.0.1:10101/127.0.0.1:8080?mode=2').warnings, [DEFAULT_KEY_WARNING])
+})
+
 test('the default key uses the port string as written; empty user and user:pass forms', () => {
   assert.deepEqual(ok('server://@:443/127.0.0.1:8080').config, server({ key: '2339c1b2', keyIsDefault: true, tunnel: { host: '', port: 443 } }))
   assert.deepEqual(ok('server://:pw@:1/127.0.0.1:8080').config, server({ key: '340ca71c', keyIsDefault: true, tunnel: { host: '', port: 1 } }))
