@@ -13,6 +13,7 @@ import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { HostPort, LbsStrategy } from '../url/types.js'
 import type { DnsResolver } from './dns.js'
+import { raiseUdpBuffers } from './udp-buffers.js'
 import { monotonicMs } from '../duration.js'
 
 /** Errors that mean "this source address cannot be used here", not "the target is unreachable". */
@@ -266,7 +267,10 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
         settled = true
         clearTimeout(timer)
         socket.off('error', done)
-        if (err === undefined) return resolve(socket)
+        if (err === undefined) {
+          raiseUdpBuffers(socket)
+          return resolve(socket)
+        }
         try {
           socket.close()
         } catch {

@@ -51,8 +51,15 @@ export function selfSignedPair(): Promise<CertPair> {
 
 export const TLS_MIN_VERSION = 'TLSv1.3' as const
 
+/**
+ * TLS 1.3 suites, fastest first where AES instructions exist: AES-128-GCM does 10 AES rounds per block where
+ * AES-256-GCM (OpenSSL's first choice) does 14. All three are the TLS 1.3 suites Go speaks too (Go's own client
+ * prefers AES-128-GCM on such hardware). The server picks by this order (honorCipherOrder).
+ */
+export const TLS13_CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256'
+
 function contextFor(pair: CertPair): SecureContext {
-  return createSecureContext({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION })
+  return createSecureContext({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ciphers: TLS13_CIPHERS, honorCipherOrder: true })
 }
 
 function fingerprintOf(pem: string): string {

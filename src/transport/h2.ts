@@ -18,7 +18,7 @@ import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
 import { OPENER, readOpener } from './opener.js'
-import { TLS_MIN_VERSION } from '../tls/certs.js'
+import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
 export const H2_PATH = '/stream'
@@ -60,6 +60,8 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   const h2 = createSecureServer({
     ...creds.pair(),
     minVersion: TLS_MIN_VERSION,
+    ciphers: TLS13_CIPHERS,
+    honorCipherOrder: true,
     ALPNProtocols: ['h2'],
     handshakeTimeout: opts.tunables.handshakeTimeoutMs,
     settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW, enablePush: false },
@@ -103,7 +105,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
       creds.context() // tls=2: reloads the pair once NP_RELOAD_INTERVAL has passed
       if (creds.fingerprint() !== fp) {
         fp = creds.fingerprint()
-        h2.setSecureContext({ ...creds.pair(), minVersion: TLS_MIN_VERSION })
+        h2.setSecureContext({ ...creds.pair(), minVersion: TLS_MIN_VERSION, ciphers: TLS13_CIPHERS, honorCipherOrder: true })
       }
       sockets.add(socket)
       socket.once('close', () => sockets.delete(socket))

@@ -25,7 +25,7 @@ export interface ServerTransportOptions {
   readonly accepting: () => boolean
   readonly onStream: (s: PoolStream) => void
   readonly log: Logger
-  readonly tunables: { readonly reportIntervalMs: number; readonly handshakeTimeoutMs: number }
+  readonly tunables: { readonly reportIntervalMs: number; readonly handshakeTimeoutMs: number; readonly tcpDataBufSize?: number }
   readonly max: number
 }
 

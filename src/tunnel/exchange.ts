@@ -12,7 +12,8 @@ import type { Counters } from './stats.js'
 import type { Signal } from './protocol.js'
 import { paced, parseHostPort, replay, type DataPlane } from '../net/plane.js'
 import { relay } from './relay.js'
-import { readDatagrams, writeDatagram } from './udp-frame.js'
+import { DatagramWriter, readDatagrams } from './udp-frame.js'
+import { IdleTimer } from './idle-timer.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 
 export interface ExchangeContext {
@@ -142,19 +143,22 @@ export class UdpIngress {
       this.#warnedSize = true
       return
     }
-    const key = joinHostPort(unmapIp(rinfo.address), rinfo.port)
+    // The raw address text is key enough (one peer, one text); the bracketed form is built once per session.
+    const key = `${rinfo.address}|${rinfo.port}`
     let s = this.#sessions.get(key)
     if (!s) {
       if (!takeSlot(ctx, 'UDP')) return
-      s = new UdpSessionIn(ctx, this.listener, rinfo, key, () => {
+      s = new UdpSessionIn(ctx, this.listener, rinfo, joinHostPort(unmapIp(rinfo.address), rinfo.port), () => {
         this.#sessions.delete(key)
         ctx.counters.udps--
       })
       this.#sessions.set(key, s)
     }
     ctx.counters.udprx += msg.length
+    const bucket = ctx.plane.rate?.read
+    if (bucket === undefined) return s.send(msg)
     const session = s
-    paced(ctx.plane.rate?.read, msg.length, () => session.send(msg))
+    paced(bucket, msg.length, () => session.send(msg))
   }
 
   close(): void {
@@ -166,8 +170,9 @@ const MAX_PENDING = 256
 
 class UdpSessionIn {
   #conn: PoolConn | undefined
+  #writer: DatagramWriter | undefined
   #pending: Buffer[] | undefined = []
-  #timer: NodeJS.Timeout | undefined
+  readonly #idle: IdleTimer
   #closed = false
 
   constructor(
@@ -177,7 +182,7 @@ class UdpSessionIn {
     private readonly remote: string,
     private readonly onClose: () => void,
   ) {
-    this.#touch()
+    this.#idle = new IdleTimer(ctx.tunables.udpReadTimeoutMs, () => this.close())
     ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs).then(
       (conn) => this.#attach(conn),
       (err: unknown) => {
@@ -185,11 +190,6 @@ class UdpSessionIn {
         this.close()
       },
     )
-  }
-
-  #touch(): void {
-    clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => this.close(), this.ctx.tunables.udpReadTimeoutMs)
   }
 
   #attach(conn: PoolConn): void {
@@ -200,12 +200,17 @@ class UdpSessionIn {
     conn.stream.on('error', () => this.close())
     conn.stream.on('close', () => this.close())
     ctx.send({ action: 'udp', remote: this.remote, id: conn.id })
-    for (const d of this.#pending ?? []) writeDatagram(conn.stream, d, ctx.framed)
+    const writer = new DatagramWriter(conn.stream, ctx.framed)
+    this.#writer = writer
+    for (const d of this.#pending ?? []) writer.write(d)
     this.#pending = undefined
+    const { port, address } = this.rinfo
     readDatagrams(conn.stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
-      this.#touch()
+      this.#idle.touch()
       ctx.counters.udptx += d.length
-      paced(ctx.plane.rate?.write, d.length, () => this.listener.send(d, this.rinfo.port, this.rinfo.address))
+      const bucket = ctx.plane.rate?.write
+      if (bucket === undefined) this.listener.send(d, port, address)
+      else paced(bucket, d.length, () => this.listener.send(d, port, address))
     }, (err) => {
       ctx.log.error(`Ingress UDP from ${this.remote}: ${describeError(err)}`)
       this.close()
@@ -214,15 +219,15 @@ class UdpSessionIn {
   }
 
   send(msg: Buffer): void {
-    this.#touch()
-    if (this.#conn) writeDatagram(this.#conn.stream, msg, this.ctx.framed)
+    this.#idle.touch()
+    if (this.#writer) this.#writer.write(msg)
     else if (this.#pending && this.#pending.length < MAX_PENDING) this.#pending.push(msg)
   }
 
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#timer)
+    this.#idle.stop()
     this.#conn?.stream.destroy()
     this.onClose()
   }
@@ -234,9 +239,8 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   const stream: Duplex = conn.stream
   if (!takeSlot(ctx, 'UDP')) return void stream.destroy()
   let sock: UdpSocket | undefined
-  let timer: NodeJS.Timeout | undefined
   const close = once(() => {
-    clearTimeout(timer)
+    idle.stop()
     ctx.counters.udps--
     stream.destroy()
     try {
@@ -245,11 +249,7 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
       /* already closed */
     }
   })
-  const touch = (): void => {
-    clearTimeout(timer)
-    timer = setTimeout(close, ctx.tunables.udpReadTimeoutMs)
-  }
-  touch()
+  const idle = new IdleTimer(ctx.tunables.udpReadTimeoutMs, close)
   stream.on('error', close)
   stream.on('close', close)
   try {
@@ -264,15 +264,20 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   s.on('error', (err) => {
     ctx.log.debug(`Egress UDP socket: ${describeError(err)}`)
   })
+  const writer = new DatagramWriter(stream, ctx.framed)
   s.on('message', (d: Buffer) => {
-    touch()
+    idle.touch()
     ctx.counters.udprx += d.length
-    paced(ctx.plane.rate?.read, d.length, () => writeDatagram(stream, d, ctx.framed))
+    const bucket = ctx.plane.rate?.read
+    if (bucket === undefined) writer.write(d)
+    else paced(bucket, d.length, () => writer.write(d))
   })
   readDatagrams(stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
-    touch()
+    idle.touch()
     ctx.counters.udptx += d.length
-    paced(ctx.plane.rate?.write, d.length, () => s.send(d))
+    const bucket = ctx.plane.rate?.write
+    if (bucket === undefined) s.send(d)
+    else paced(bucket, d.length, () => s.send(d))
   }, (err) => {
     ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
     close()

@@ -6,6 +6,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { HostPort } from '../url/types.js'
 import { joinHostPort } from '../net/addr.js'
+import { raiseUdpBuffers } from '../net/udp-buffers.js'
 
 export interface IngressHandlers {
   tcp(socket: Socket): void
@@ -64,6 +65,7 @@ export class Ingress {
           u.once('error', reject)
           u.bind({ address: addr.host || undefined, port: addr.port, exclusive: true }, () => {
             u.off('error', reject)
+            raiseUdpBuffers(u)
             resolve()
           })
         })

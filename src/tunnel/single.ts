@@ -7,6 +7,7 @@ import type { ClientConfig } from '../url/types.js'
 import type { Ingress } from './ingress.js'
 import { relay } from './relay.js'
 import { checkpointLine } from './stats.js'
+import { IdleTimer } from './idle-timer.js'
 import { paced, replay } from '../net/plane.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
@@ -44,7 +45,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
 
   const onUdp = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (msg.length > tunables.udpDataBufSize) return
-    const key = joinHostPort(unmapIp(rinfo.address), rinfo.port)
+    const key = `${rinfo.address}|${rinfo.port}`
     counters.udprx += msg.length
     let s = sessions.get(key)
     if (!s) {
@@ -66,13 +67,14 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
           session.attach(socket)
         },
         (err: unknown) => {
-          log.error(`Single-end UDP for ${key}: ${describeError(err)}`)
+          log.error(`Single-end UDP for ${joinHostPort(unmapIp(rinfo.address), rinfo.port)}: ${describeError(err)}`)
           session.close()
         },
       )
     }
+    if (plane.rate === undefined) return s.send(msg)
     const session = s
-    paced(plane.rate?.read, msg.length, () => session.send(msg))
+    paced(plane.rate.read, msg.length, () => session.send(msg))
   }
 
   ingress.serve({ tcp: (s) => void onTcp(s), udp: onUdp })
@@ -106,7 +108,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
 class DirectUdpSession {
   #sock: UdpSocket | undefined
   #pending: Buffer[] | undefined = []
-  readonly #timer: NodeJS.Timeout
+  readonly #idle: IdleTimer
   #closed = false
 
   constructor(
@@ -114,11 +116,11 @@ class DirectUdpSession {
     idleMs: number,
     private readonly onClose: () => void,
   ) {
-    this.#timer = setTimeout(() => this.close(), idleMs)
+    this.#idle = new IdleTimer(idleMs, () => this.close())
   }
 
   touch(): void {
-    this.#timer.refresh()
+    this.#idle.touch()
   }
 
   attach(sock: UdpSocket): void {
@@ -137,7 +139,7 @@ class DirectUdpSession {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#timer)
+    this.#idle.stop()
     try {
       this.#sock?.close()
     } catch {

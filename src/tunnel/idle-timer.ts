@@ -1,0 +1,36 @@
+// An idle deadline touched on every datagram. Re-arming a Node timer per datagram (clearTimeout + setTimeout) was
+// measurable at 44,000 datagrams/s; here a touch only stores the time, and the one timer re-arms itself for the
+// remainder when it fires early. The deadline is exact: `onIdle` runs `ms` after the last touch.
+import { performance } from 'node:perf_hooks'
+
+export class IdleTimer {
+  #last = performance.now()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {
+    this.#arm(ms)
+  }
+
+  touch(): void {
+    this.#last = performance.now()
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #arm(delay: number): void {
+    this.#timer = setTimeout(() => {
+      const left = this.#last + this.ms - performance.now()
+      if (left > 1) this.#arm(left)
+      else {
+        this.#timer = undefined
+        this.onIdle()
+      }
+    }, delay)
+  }
+}

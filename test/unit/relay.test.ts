@@ -1,0 +1,133 @@
+// The relay's data path on real sockets: TLS pool ↔ plain edge, bytes compared by SHA-256 in both directions with
+// half-close carried through and counted; pieces of a TLS read are gathered into fewer writes while a short piece
+// (a request or reply) is written at once; pool TLS sockets negotiate AES-128-GCM by server preference, still
+// accept a peer that offers only another TLS 1.3 suite, and get one read of write buffer.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { relay } from '../../src/tunnel/relay.js'
+import { Counters } from '../../src/tunnel/stats.js'
+import { acceptTls } from '../../src/transport/tls-stream.js'
+import { createServerCredentials } from '../../src/tls/certs.js'
+import type { ServerTransportOptions } from '../../src/transport/types.js'
+import { memLogger, testTunables } from '../helpers/config.js'
+import { sha256 } from '../helpers/net.js'
+
+type After = { after(fn: () => unknown): void }
+
+/** Plain sockets with the stream buffer the tunnel gives user and target sockets (NP_TCP_DATA_BUF_SIZE). */
+async function plainPair(t: After): Promise<{ a: Socket; b: Socket }> {
+  const hwm = testTunables().tcpDataBufSize
+  const server = createServer({ allowHalfOpen: true, highWaterMark: hwm })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  const aopts = { port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true, highWaterMark: hwm }
+  const a = connect(aopts)
+  await once(a, 'connect')
+  const [b] = await accepted
+  t.after(() => {
+    a.destroy()
+    b.destroy()
+    server.close()
+  })
+  return { a, b }
+}
+
+/** A TLS connection: `server` accepted through acceptTls (the pool's server side), `client` dialled with `ciphers`. */
+async function tlsPair(t: After, ciphers?: string): Promise<{ server: TLSSocket; client: TLSSocket }> {
+  const log = memLogger()
+  const creds = (await createServerCredentials({ mode: 1 }, { reloadIntervalMs: 3_600_000, log }))!
+  const opts = { creds, log, tunables: testTunables() } as unknown as ServerTransportOptions
+  const srv = createServer({ allowHalfOpen: true })
+  srv.listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  const accepted = once(srv, 'connection') as Promise<[Socket]>
+  // allowHalfOpen is a net.Socket option tls.connect passes on; @types/node omits it from ConnectionOptions.
+  const copts = {
+    port: (srv.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1.3' as const,
+    allowHalfOpen: true, ...(ciphers ? { ciphers } : {}),
+  }
+  const client = tlsConnect(copts)
+  const [raw] = await accepted
+  const [server] = await Promise.all([acceptTls(raw, opts), once(client, 'secureConnect')])
+  t.after(() => {
+    client.destroy()
+    server.destroy()
+    srv.close()
+  })
+  return { server, client }
+}
+
+function readAll(s: Socket): Promise<Buffer> {
+  const parts: Buffer[] = []
+  s.on('data', (c: Buffer) => parts.push(c))
+  return new Promise((resolve, reject) => {
+    s.once('end', () => resolve(Buffer.concat(parts)))
+    s.once('error', reject)
+  })
+}
+
+test('TLS pool ↔ plain edge: 8 MiB each way arrive unchanged, half-close carried, bytes counted', async (t) => {
+  const { server: poolNear, client: poolFar } = await tlsPair(t)
+  const { a: edge, b: user } = await plainPair(t)
+  const counters = new Counters()
+  const done = new Promise<Error | undefined>((resolve) => relay(edge, poolNear, { counters, readMs: 0, onDone: resolve }))
+  const up = randomBytes(8 << 20)
+  const down = randomBytes(8 << 20)
+  const gotUp = readAll(poolFar)
+  const gotDown = readAll(user)
+  user.end(up)
+  poolFar.end(down)
+  const [u, d] = await Promise.all([gotUp, gotDown])
+  assert.equal(sha256(u), sha256(up))
+  assert.equal(sha256(d), sha256(down))
+  assert.equal(await done, undefined)
+  assert.equal(counters.tcprx, up.length)
+  assert.equal(counters.tcptx, down.length)
+})
+
+test('pieces of a TLS read leave in fewer writes; a short piece is written at once', async (t) => {
+  const { server: pool, client: far } = await tlsPair(t)
+  const { a: edge, b: user } = await plainPair(t)
+  relay(edge, pool, { counters: new Counters(), readMs: 0 })
+  let pieces = 0
+  pool.on('data', () => pieces++)
+  let writes = 0
+  const proto = edge as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void }
+  const w = proto._write.bind(edge)
+  const wv = proto._writev.bind(edge)
+  proto._write = (...a: unknown[]) => { writes++; w(...a) }
+  proto._writev = (...a: unknown[]) => { writes++; wv(...a) }
+  const data = randomBytes(4 << 20)
+  const got = readAll(user)
+  far.end(data)
+  assert.equal(sha256(await got), sha256(data))
+  assert.ok(pieces >= 256, `4 MiB came in ${pieces} pieces`)
+  assert.ok(writes < pieces / 2, `${writes} writes for ${pieces} pieces`)
+
+  // A lone small message is written at once (seen by a listener registered after the relay's: nothing corked).
+  const echo = Buffer.from('ping')
+  const { server: p2, client: f2 } = await tlsPair(t)
+  const { a: e2, b: u2 } = await plainPair(t)
+  relay(e2, p2, { counters: new Counters(), readMs: 0 })
+  const arrived = once(u2, 'data') as Promise<[Buffer]>
+  let corkedAfter = -1
+  p2.on('data', () => (corkedAfter = e2.writableCorked))
+  f2.write(echo)
+  assert.deepEqual((await arrived)[0], echo)
+  assert.equal(corkedAfter, 0)
+})
+
+test('pool TLS: AES-128-GCM by server preference; a peer offering only AES-256-GCM or ChaCha20 still connects', async (t) => {
+  const preferred = await tlsPair(t, 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256')
+  assert.equal(preferred.client.getCipher().standardName, 'TLS_AES_128_GCM_SHA256')
+  const only256 = await tlsPair(t, 'TLS_AES_256_GCM_SHA384')
+  assert.equal(only256.client.getCipher().standardName, 'TLS_AES_256_GCM_SHA384')
+  const chacha = await tlsPair(t, 'TLS_CHACHA20_POLY1305_SHA256')
+  assert.equal(chacha.client.getCipher().standardName, 'TLS_CHACHA20_POLY1305_SHA256')
+  assert.equal(preferred.server.writableHighWaterMark, testTunables().tcpDataBufSize)
+})
