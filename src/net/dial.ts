@@ -16,6 +16,12 @@ import type { DnsResolver } from './dns.js'
 import { raiseUdpBuffers } from './udp-buffers.js'
 import { monotonicMs } from '../duration.js'
 
+/** Failures of this host, not of the target (out of file descriptors or memory): no target is to blame. */
+function isLocalShortage(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'EMFILE' || code === 'ENFILE' || code === 'ENOBUFS' || code === 'ENOMEM'
+}
+
 /** Errors that mean "this source address cannot be used here", not "the target is unreachable". */
 export const SOURCE_ADDRESS_ERRORS: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT', 'EADDRINUSE', 'EACCES', 'EPERM', 'ENODEV',
@@ -306,6 +312,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
           return { socket, target: s.target, address: ip, ms }
         } catch (err) {
           if (err instanceof NodePassError && err.code === ERR.CLOSED) throw err
+          if (isLocalShortage(err)) throw err // every other target would fail the same way, and none is down
           last = err
           markDown(s, err)
         }
@@ -322,6 +329,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
           const socket = await dialUdpTo(ip, s.target.port, opts.udpTimeoutMs ?? opts.timeoutMs)
           return { socket, target: s.target, address: ip }
         } catch (err) {
+          if (isLocalShortage(err)) throw err
           last = err
           markDown(s, err)
         }

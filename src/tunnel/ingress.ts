@@ -37,6 +37,8 @@ export class Ingress {
         if (i >= 0) this.#held.splice(i, 1)
       })
     })
+    // A failed accept (e.g. EMFILE) drops that one connection; the listener keeps serving.
+    tcp?.on('error', ignore)
     udp?.on('message', (msg, rinfo) => this.#handlers?.udp(msg, rinfo))
     udp?.on('error', () => {})
   }

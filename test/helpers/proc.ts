@@ -24,8 +24,10 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, NP_SERVICE_COOLDOWN: '200ms', NP_REPORT_INTERVAL: '1s', ...extra }
 }
 
-export function startNodePass(url: string, env: NodeJS.ProcessEnv = testEnv(), name = ''): NodePassProc {
-  const child = spawn(process.execPath, [BIN, url], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+/** `prefix` runs the process under a wrapper command, e.g. `['prlimit', '--nofile=64:64']`. */
+export function startNodePass(url: string, env: NodeJS.ProcessEnv = testEnv(), name = '', prefix: string[] = []): NodePassProc {
+  const argv = [...prefix, process.execPath, BIN, url]
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   const watchers = new Set<() => void>()
   let partial = ''
