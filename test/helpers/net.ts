@@ -122,3 +122,23 @@ export async function tcpEchoExact(port: number, size: number, host = '127.0.0.1
   }
   return { sent: sha256(payload), got: sha256(Buffer.concat(chunks)) }
 }
+
+/** Two connected TCP sockets on 127.0.0.1 (`a` dialled, `b` accepted), destroyed after the test. */
+export async function socketPair(
+  t: { after(fn: () => unknown): void },
+  opts: { allowHalfOpen?: boolean; highWaterMark?: number } = {},
+): Promise<{ a: Socket; b: Socket }> {
+  const server = createServer(opts)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  const a = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', ...opts })
+  await once(a, 'connect')
+  const [b] = await accepted
+  t.after(() => {
+    a.destroy()
+    b.destroy()
+    server.close()
+  })
+  return { a, b }
+}

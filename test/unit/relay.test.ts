@@ -4,7 +4,7 @@
 // accept a peer that offers only another TLS 1.3 suite, and get one read of write buffer.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
+import { createServer, type Socket, type AddressInfo } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -14,27 +14,13 @@ import { acceptTls } from '../../src/transport/tls-stream.js'
 import { createServerCredentials } from '../../src/tls/certs.js'
 import type { ServerTransportOptions } from '../../src/transport/types.js'
 import { memLogger, testTunables } from '../helpers/config.js'
-import { sha256 } from '../helpers/net.js'
+import { sha256, socketPair } from '../helpers/net.js'
 
 type After = { after(fn: () => unknown): void }
 
 /** Plain sockets with the stream buffer the tunnel gives user and target sockets (NP_TCP_DATA_BUF_SIZE). */
-async function plainPair(t: After): Promise<{ a: Socket; b: Socket }> {
-  const hwm = testTunables().tcpDataBufSize
-  const server = createServer({ allowHalfOpen: true, highWaterMark: hwm })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const aopts = { port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true, highWaterMark: hwm }
-  const a = connect(aopts)
-  await once(a, 'connect')
-  const [b] = await accepted
-  t.after(() => {
-    a.destroy()
-    b.destroy()
-    server.close()
-  })
-  return { a, b }
+function plainPair(t: After): Promise<{ a: Socket; b: Socket }> {
+  return socketPair(t, { allowHalfOpen: true, highWaterMark: testTunables().tcpDataBufSize })
 }
 
 /** A TLS connection: `server` accepted through acceptTls (the pool's server side), `client` dialled with `ciphers`. */

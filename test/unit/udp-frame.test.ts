@@ -4,7 +4,7 @@
 // the raised kernel buffers; the idle deadline counts from the last touch.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
+import type { Socket } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -14,23 +14,7 @@ import { DatagramWriter, MAX_QUEUED_UDP_BYTES, readDatagrams } from '../../src/t
 import { IdleTimer } from '../../src/tunnel/idle-timer.js'
 import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../../src/net/udp-buffers.js'
 import { Ingress } from '../../src/tunnel/ingress.js'
-import { sha256, until } from '../helpers/net.js'
-
-async function tcpPair(t: { after(fn: () => unknown): void }): Promise<{ a: Socket; b: Socket }> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const a = connect((server.address() as AddressInfo).port, '127.0.0.1')
-  await once(a, 'connect')
-  const [b] = await accepted
-  t.after(() => {
-    a.destroy()
-    b.destroy()
-    server.close()
-  })
-  return { a, b }
-}
+import { sha256, socketPair, until } from '../helpers/net.js'
 
 /** Counts the stream writes a socket receives (the socket itself stays real). */
 function countWrites(s: Socket): { n: number } {
@@ -58,7 +42,7 @@ function collect(s: Socket, framed: boolean, maxSize: number, want: number): Pro
 }
 
 test('framed: 2,000 datagrams of 1..2048 bytes written in one turn leave in one write and arrive whole, in order', async (t) => {
-  const { a, b } = await tcpPair(t)
+  const { a, b } = await socketPair(t)
   const sent = Array.from({ length: 2000 }, (_, i) => randomBytes(1 + ((i * 2731) % 2048)))
   const writes = countWrites(a)
   const w = new DatagramWriter(a, true)
@@ -71,7 +55,7 @@ test('framed: 2,000 datagrams of 1..2048 bytes written in one turn leave in one 
 })
 
 test('framed: datagrams from separate turns each arrive whole; a zero-length datagram is kept', async (t) => {
-  const { a, b } = await tcpPair(t)
+  const { a, b } = await socketPair(t)
   const sent = [Buffer.alloc(0), randomBytes(1), randomBytes(1400), randomBytes(16384), Buffer.alloc(0)]
   const w = new DatagramWriter(a, true)
   const got = collect(b, true, 16384, sent.length)
@@ -84,7 +68,7 @@ test('framed: datagrams from separate turns each arrive whole; a zero-length dat
 })
 
 test('unframed (Go peer): one stream write per datagram', async (t) => {
-  const { a, b } = await tcpPair(t)
+  const { a, b } = await socketPair(t)
   const writes = countWrites(a)
   const w = new DatagramWriter(a, false)
   const d = randomBytes(1000)
@@ -98,7 +82,7 @@ test('unframed (Go peer): one stream write per datagram', async (t) => {
 })
 
 test('a full write queue drops datagrams; the ones accepted arrive intact', async (t) => {
-  const { a, b } = await tcpPair(t)
+  const { a, b } = await socketPair(t)
   const w = new DatagramWriter(a, true)
   const size = 16000
   const n = Math.ceil((MAX_QUEUED_UDP_BYTES * 1.5) / size)
@@ -112,7 +96,7 @@ test('a full write queue drops datagrams; the ones accepted arrive intact', asyn
 })
 
 test('a frame longer than the datagram limit is a framing error', async (t) => {
-  const { a, b } = await tcpPair(t)
+  const { a, b } = await socketPair(t)
   const failed = new Promise<Error>((resolve) => readDatagrams(b, true, 100, () => {}, resolve))
   a.write(Buffer.from([0x00, 0x65, 1, 2, 3]))
   assert.equal((await failed).message, 'datagram of 101 bytes exceeds NP_UDP_DATA_BUF_SIZE 100')
