@@ -1,10 +1,10 @@
 // Idle pool connections keyed by their 8-hex ID. Both ends hold the same connections under the same IDs: the
 // ingress takes the oldest idle one (`acquire`), the egress takes the one the peer named (`claim`).
 import type { Duplex } from 'node:stream'
-import { performance } from 'node:perf_hooks'
 import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID } from './protocol.js'
+import { monotonicMs } from '../duration.js'
 
 function ignore(): void {}
 
@@ -30,7 +30,7 @@ export class ConnPool {
   readonly #idle = new Map<string, Idle>()
   readonly #byId = new Map<string, Waiter>()
   readonly #any: AnyWaiter[] = []
-  /** When the pool last gained a connection (performance.now()). */
+  /** When the pool last gained a connection (monotonicMs()). */
   #progressAt = 0
   /** One timer for all `acquire` waiters, armed at the earliest possible deadline. */
   #sweep: NodeJS.Timeout | undefined
@@ -62,7 +62,7 @@ export class ConnPool {
       conn.stream.destroy()
       return
     }
-    this.#progressAt = performance.now()
+    this.#progressAt = monotonicMs()
     const waiter = this.#byId.get(conn.id)
     if (waiter) {
       this.#byId.delete(conn.id)
@@ -157,7 +157,7 @@ export class ConnPool {
     }
     if (this.#closed) return Promise.reject(new NodePassError(ERR.CLOSED, 'pool closed'))
     return new Promise((resolve, reject) => {
-      this.#any.push({ resolve, reject, since: performance.now(), timeoutMs })
+      this.#any.push({ resolve, reject, since: monotonicMs(), timeoutMs })
       this.#armSweep()
     })
   }
@@ -173,7 +173,7 @@ export class ConnPool {
     for (const w of this.#any) first = Math.min(first, this.#deadline(w))
     this.#sweep = setTimeout(() => {
       this.#sweep = undefined
-      const now = performance.now()
+      const now = monotonicMs()
       const late = this.#any.filter((w) => this.#deadline(w) <= now)
       if (late.length > 0) {
         const keep = this.#any.filter((w) => this.#deadline(w) > now)
@@ -182,7 +182,7 @@ export class ConnPool {
         for (const w of late) w.reject(new NodePassError(ERR.POOL_TIMEOUT, 'acquire: request timeout'))
       }
       this.#armSweep()
-    }, Math.max(1, first - performance.now()))
+    }, Math.max(1, first - monotonicMs()))
   }
 
   /** The connection with this ID, waiting up to timeoutMs for it (the peer may have announced it early). */
@@ -236,7 +236,7 @@ export class ConnPool {
     const err = new NodePassError(ERR.CLOSED, 'pool closed')
     clearTimeout(this.#sweep)
     this.#sweep = undefined
-    for (const w of this.#any) w.reject(err)
+    for (const w of this.#any.splice(0)) w.reject(err)
     for (const w of this.#byId.values()) {
       clearTimeout(w.timer)
       w.reject(err)
