@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { runTunnel } from '../../src/tunnel/run.js'
 import type { RunningTunnel } from '../../src/tunnel/types.js'
+import { loadTransport } from '../../src/transport/index.js'
+import type { ClientTransport } from '../../src/transport/types.js'
 import type { ClientConfig, PoolKind, ServerConfig, TlsConfig } from '../../src/url/types.js'
 import { clientCfg, memLogger, serverCfg, testTunables } from './config.js'
 import { freePort, tcpEcho, until } from './net.js'
@@ -135,3 +137,15 @@ export const UDP_SIZES: number[] = [
   ...Array.from({ length: 84 }, (_, i) => 65 + i * 97),
   1400, 1472, 4096, 8191, 8192,
 ]
+
+/** A pair whose server pool is full (max=2), and a second client transport dialling that server (closed after). */
+export async function fullPoolDialer(t: TestContext, type: PoolKind): Promise<{ pair: Pair; transport: ClientTransport }> {
+  const pair = await startPair(t, { type, tls: { mode: 1 }, server: { max: 2 } })
+  await until(() => pair.server.stats().pool >= 2, 10_000, 'server pool full')
+  const transport = await (await loadTransport(type)).client({
+    host: '127.0.0.1', port: pair.tunnelPort, resolve: () => Promise.resolve('127.0.0.1'), tls: { mode: 1 },
+    log: memLogger(), tunables: testTunables(), max: 2,
+  })
+  t.after(() => transport.close())
+  return { pair, transport }
+}

@@ -3,9 +3,8 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { loadTransport } from '../../src/transport/index.js'
 import { transportMatrix } from '../helpers/transport-matrix.js'
-import { startPair } from '../helpers/transport-pair.js'
+import { fullPoolDialer } from '../helpers/transport-pair.js'
 import { memLogger, testTunables } from '../helpers/config.js'
-import { until } from '../helpers/net.js'
 import { concurrentStreams, echoStream } from '../helpers/streams.js'
 import { createServerCredentials } from '../../src/tls/certs.js'
 import type { ClientTransport } from '../../src/transport/types.js'
@@ -15,13 +14,7 @@ import { once } from 'node:events'
 transportMatrix('h2', { tls: { mode: 1 }, halfClose: true, bulkBytes: 16 << 20 })
 
 test('h2: a full server pool answers 404 not found', async (t) => {
-  const p = await startPair(t, { type: 'h2', tls: { mode: 1 }, server: { max: 2 } })
-  await until(() => p.server.stats().pool >= 2, 10_000, 'server pool full')
-  const transport = await (await loadTransport('h2')).client({
-    host: '127.0.0.1', port: p.tunnelPort, resolve: () => Promise.resolve('127.0.0.1'), tls: { mode: 1 },
-    log: memLogger(), tunables: testTunables(), max: 2,
-  })
-  t.after(() => transport.close())
+  const { transport } = await fullPoolDialer(t, 'h2')
   await assert.rejects(transport.dial(), { message: 'HTTP/2 stream: HTTP 404: not found' })
 })
 

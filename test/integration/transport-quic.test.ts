@@ -5,9 +5,9 @@ import { loadTransport } from '../../src/transport/index.js'
 import { readPoolId } from '../../src/tunnel/pool-ids.js'
 import { createServerCredentials } from '../../src/tls/certs.js'
 import { transportMatrix } from '../helpers/transport-matrix.js'
-import { startPair } from '../helpers/transport-pair.js'
+import { fullPoolDialer } from '../helpers/transport-pair.js'
 import { memLogger, testTunables } from '../helpers/config.js'
-import { freePort, until } from '../helpers/net.js'
+import { freePort } from '../helpers/net.js'
 import { concurrentStreams, echoStream } from '../helpers/streams.js'
 
 // The full matrix runs only with NP_TEST_QUIC=1: it passes reliably but takes 20-80 s per file on a busy 2-core
@@ -19,13 +19,7 @@ if (QUIC_FULL) transportMatrix('quic', { tls: { mode: 1 }, halfClose: true, bulk
 else test('quic reverse: TCP bulk, 200 concurrent echoes, UDP datagrams', { skip: QUIC_SKIP }, () => {})
 
 test('quic: a full server pool closes new streams before the ID', async (t) => {
-  const p = await startPair(t, { type: 'quic', tls: { mode: 1 }, server: { max: 2 } })
-  await until(() => p.server.stats().pool >= 2, 10_000, 'server pool full')
-  const transport = await (await loadTransport('quic')).client({
-    host: '127.0.0.1', port: p.tunnelPort, resolve: () => Promise.resolve('127.0.0.1'), tls: { mode: 1 },
-    log: memLogger(), tunables: testTunables(), max: 2,
-  })
-  t.after(() => transport.close())
+  const { transport } = await fullPoolDialer(t, 'quic')
   const ps = await transport.dial()
   await assert.rejects(readPoolId(ps.stream, 5000), /^NodePassError: pool id: /)
 })
