@@ -128,12 +128,16 @@ export function replay(user: Socket, sniffed: Sniffed, dest: Writable): void {
 }
 
 /**
- * Runs `fn` once `n` tokens are paid (at once when the bucket has them, keeping datagram order). A deferred `fn`
- * that throws (its socket closed while it waited: the session is over) is dropped like the datagram it carried.
+ * Runs `fn` (with `arg`) once `n` tokens are paid: at once without a bucket or while it has them, otherwise later,
+ * keeping datagram order. A deferred `fn` that throws (its socket closed while it waited: the session is over) is
+ * dropped like the datagram it carried. Passing the datagram as `arg` to a function made once per session spares
+ * the hot path a closure per datagram.
  */
-export function paced(bucket: TokenBucket | undefined, n: number, fn: () => void): void {
-  if (bucket === undefined || bucket.tryTake(n)) return fn()
-  bucket.take(n).then(fn).catch(() => {})
+export function paced(bucket: TokenBucket | undefined, n: number, fn: () => void): void
+export function paced<A>(bucket: TokenBucket | undefined, n: number, fn: (arg: A) => void, arg: A): void
+export function paced<A>(bucket: TokenBucket | undefined, n: number, fn: (arg?: A) => void, arg?: A): void {
+  if (bucket === undefined || bucket.tryTake(n)) return fn(arg)
+  bucket.take(n).then(() => fn(arg)).catch(() => {})
 }
 
 /** Splits `ip:port` / `[v6]:port` (the `remote` field of a tcp/udp signal). */

@@ -155,10 +155,7 @@ export class UdpIngress {
       this.#sessions.set(key, s)
     }
     ctx.counters.udprx += msg.length
-    const bucket = ctx.plane.rate?.read
-    if (bucket === undefined) return s.send(msg)
-    const session = s
-    paced(bucket, msg.length, () => session.send(msg))
+    paced(ctx.plane.rate?.read, msg.length, s.send, msg)
   }
 
   close(): void {
@@ -205,12 +202,11 @@ class UdpSessionIn {
     for (const d of this.#pending ?? []) writer.write(d)
     this.#pending = undefined
     const { port, address } = this.rinfo
+    const reply = (d: Buffer): void => this.listener.send(d, port, address)
     readDatagrams(conn.stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
       this.#idle.touch()
       ctx.counters.udptx += d.length
-      const bucket = ctx.plane.rate?.write
-      if (bucket === undefined) this.listener.send(d, port, address)
-      else paced(bucket, d.length, () => this.listener.send(d, port, address))
+      paced(ctx.plane.rate?.write, d.length, reply, d)
     }, (err) => {
       ctx.log.error(`Ingress UDP from ${this.remote}: ${describeError(err)}`)
       this.close()
@@ -218,7 +214,8 @@ class UdpSessionIn {
     conn.stream.resume()
   }
 
-  send(msg: Buffer): void {
+  /** A property (not a method) so that it can be handed to paced() without binding. */
+  readonly send = (msg: Buffer): void => {
     this.#idle.touch()
     if (this.#writer) this.#writer.write(msg)
     else if (this.#pending && this.#pending.length < MAX_PENDING) this.#pending.push(msg)
@@ -265,19 +262,17 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
     ctx.log.debug(`Egress UDP socket: ${describeError(err)}`)
   })
   const writer = new DatagramWriter(stream, ctx.framed)
+  const toPeer = (d: Buffer): void => void writer.write(d)
+  const toTarget = (d: Buffer): void => s.send(d)
   s.on('message', (d: Buffer) => {
     idle.touch()
     ctx.counters.udprx += d.length
-    const bucket = ctx.plane.rate?.read
-    if (bucket === undefined) writer.write(d)
-    else paced(bucket, d.length, () => writer.write(d))
+    paced(ctx.plane.rate?.read, d.length, toPeer, d)
   })
   readDatagrams(stream, ctx.framed, ctx.tunables.udpDataBufSize, (d) => {
     idle.touch()
     ctx.counters.udptx += d.length
-    const bucket = ctx.plane.rate?.write
-    if (bucket === undefined) s.send(d)
-    else paced(bucket, d.length, () => s.send(d))
+    paced(ctx.plane.rate?.write, d.length, toTarget, d)
   }, (err) => {
     ctx.log.error(`Egress UDP ${sig.id}: ${describeError(err)}`)
     close()

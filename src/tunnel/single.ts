@@ -59,10 +59,11 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
       plane.dialer.dialUdp().then(
         ({ socket }) => {
           socket.on('error', (err) => log.debug(`Single-end UDP: ${describeError(err)}`))
+          const reply = (d: Buffer): void => ingress.udp?.send(d, rinfo.port, rinfo.address)
           socket.on('message', (d: Buffer) => {
             session.touch()
             counters.udptx += d.length
-            paced(plane.rate?.write, d.length, () => ingress.udp?.send(d, rinfo.port, rinfo.address))
+            paced(plane.rate?.write, d.length, reply, d)
           })
           session.attach(socket)
         },
@@ -72,9 +73,7 @@ export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): A
         },
       )
     }
-    if (plane.rate === undefined) return s.send(msg)
-    const session = s
-    paced(plane.rate.read, msg.length, () => session.send(msg))
+    paced(plane.rate?.read, msg.length, s.send, msg)
   }
 
   ingress.serve({ tcp: (s) => void onTcp(s), udp: onUdp })
@@ -130,7 +129,8 @@ class DirectUdpSession {
     this.#pending = undefined
   }
 
-  send(msg: Buffer): void {
+  /** A property (not a method) so that it can be handed to paced() without binding. */
+  readonly send = (msg: Buffer): void => {
     this.touch()
     if (this.#sock) this.#sock.send(msg)
     else if (this.#pending && this.#pending.length < 256) this.#pending.push(msg)
