@@ -7,8 +7,10 @@ import type { Socket as UdpSocket } from 'node:dgram'
 
 export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 
+type BufferSizes = Pick<UdpSocket, 'getRecvBufferSize' | 'setRecvBufferSize' | 'getSendBufferSize' | 'setSendBufferSize'>
+
 /** Raises SO_RCVBUF/SO_SNDBUF of a bound or connected socket; a refusal leaves the system default (never throws). */
-export function raiseUdpBuffers(sock: UdpSocket, bytes: number = UDP_SOCKET_BUFFER_BYTES): void {
+export function raiseUdpBuffers(sock: BufferSizes, bytes: number = UDP_SOCKET_BUFFER_BYTES): void {
   try {
     if (sock.getRecvBufferSize() < bytes) sock.setRecvBufferSize(bytes)
   } catch {

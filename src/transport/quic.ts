@@ -5,11 +5,12 @@
 // quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
 import { Duplex } from 'node:stream'
-import { createSocket } from 'node:dgram'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
+import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../net/udp-buffers.js'
 import { fingerprint } from '../tunnel/protocol.js'
 import { OPENER, readOpener } from './opener.js'
 import { tuneConnection } from './quic-patches.js'
@@ -23,7 +24,7 @@ const IDLE_TIMEOUT_MS = 15000
 const CLOSE_WAIT_MS = 1000
 
 /** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
-const UDP_BUFFER = 4 << 20
+const UDP_BUFFER = UDP_SOCKET_BUFFER_BYTES
 /**
  * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it is kept at half of
  * the UDP receive buffer the kernel grants (Linux reports twice the capped request; 8 MiB with rmem_max = 4 MiB):
@@ -46,8 +47,8 @@ function udpReceiveBudget(): Promise<number> {
     }
     probe.once('error', () => done(0))
     probe.bind(0, '127.0.0.1', () => {
+      raiseUdpBuffers(probe)
       try {
-        probe.setRecvBufferSize(UDP_BUFFER)
         done(probe.getRecvBufferSize())
       } catch {
         done(0)
@@ -78,20 +79,13 @@ function tuning(max: number, udpBudget: number): Record<string, unknown> {
   }
 }
 
-interface DgramBuffers {
-  setRecvBufferSize(n: number): void
-  setSendBufferSize(n: number): void
-  getRecvBufferSize(): number
-}
-
 /** Raises the UDP socket buffers underneath a started QUICServer/QUICClient (the library keeps the socket private). */
 function growBuffers(owner: QUICServer | QUICClient, log: NpLogger): void {
-  const dgram = (owner as unknown as { socket?: { socket?: DgramBuffers } }).socket?.socket
+  const dgram = (owner as unknown as { socket?: { socket?: UdpSocket } }).socket?.socket
   if (!dgram) return
+  raiseUdpBuffers(dgram)
   let got = 0
   try {
-    dgram.setRecvBufferSize(UDP_BUFFER)
-    dgram.setSendBufferSize(UDP_BUFFER)
     got = dgram.getRecvBufferSize()
   } catch {
     /* not permitted: keep the defaults */
