@@ -10,6 +10,7 @@ import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
+import { readIntoShared } from '../net/shared-read.js'
 
 export interface RelayOptions {
   readonly counters: Counters
@@ -33,6 +34,11 @@ const PIECE = 16384
  */
 function deliversWholeReads(s: Duplex): boolean {
   return s instanceof Socket && (s as Socket & { encrypted?: boolean }).encrypted !== true
+}
+
+/** A TLS socket: Node's TLS layer takes a write's bytes into the TLS engine at once (see net/shared-read.ts). */
+function encryptsAtOnce(s: Duplex): boolean {
+  return s instanceof Socket && (s as Socket & { encrypted?: boolean }).encrypted === true
 }
 
 /**
@@ -72,10 +78,16 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     pool.pipe(createThrottle(opts.rate.write)).pipe(edge)
     return
   }
-  edge.on('data', (c: Buffer) => {
+  const toPool = (c: Buffer): void => {
     counters.tcprx += c.length
     if (!pool.write(c)) edge.pause()
-  })
+  }
+  edge.on('data', toPool)
+  if (encryptsAtOnce(pool)) {
+    // A TLS write with nothing queued before it is encrypted (copied) before write() returns, so the shared read
+    // buffer can go straight in; behind a queued or corked write it would be held, so it is copied first.
+    readIntoShared(edge, (c) => toPool(pool.writableLength === 0 && pool.writableCorked === 0 ? c : Buffer.from(c)))
+  }
   if (deliversWholeReads(pool)) {
     pool.on('data', (c: Buffer) => {
       counters.tcptx += c.length

@@ -24,10 +24,11 @@ function plainPair(t: After): Promise<{ a: Socket; b: Socket }> {
 }
 
 /** A TLS connection: `server` accepted through acceptTls (the pool's server side), `client` dialled with `ciphers`. */
-async function tlsPair(t: After, ciphers?: string): Promise<{ server: TLSSocket; client: TLSSocket }> {
+async function tlsPair(t: After, ciphers?: string, tcpDataBufSize?: number): Promise<{ server: TLSSocket; client: TLSSocket }> {
   const log = memLogger()
   const creds = (await createServerCredentials({ mode: 1 }, { reloadIntervalMs: 3_600_000, log }))!
-  const opts = { creds, log, tunables: testTunables() } as unknown as ServerTransportOptions
+  const tunables = testTunables(tcpDataBufSize === undefined ? {} : { tcpDataBufSize })
+  const opts = { creds, log, tunables } as unknown as ServerTransportOptions
   const srv = createServer({ allowHalfOpen: true })
   srv.listen(0, '127.0.0.1')
   await once(srv, 'listening')
@@ -116,4 +117,30 @@ test('pool TLS: AES-128-GCM by server preference; a peer offering only AES-256-G
   const chacha = await tlsPair(t, 'TLS_CHACHA20_POLY1305_SHA256')
   assert.equal(chacha.client.getCipher().standardName, 'TLS_CHACHA20_POLY1305_SHA256')
   assert.equal(preferred.server.writableHighWaterMark, testTunables().tcpDataBufSize)
+})
+
+test('plain edge → TLS pool reads into the shared buffer: 16 MiB through two relays at once, a slow far end', async (t) => {
+  // The far ends read in bursts and the pools take 1 MiB of writes before pushing back, so the edges' reads land
+  // behind queued pool writes (and are copied), while both relays read into the same buffer.
+  const runs = await Promise.all([0, 1].map(async () => {
+    const { server: pool, client: far } = await tlsPair(t, undefined, 1 << 20)
+    const { a: edge, b: user } = await plainPair(t)
+    let edgeDataEvents = 0
+    relay(edge, pool, { counters: new Counters(), readMs: 0 })
+    edge.on('data', () => edgeDataEvents++)
+    const data = randomBytes(8 << 20)
+    const got = readAll(far)
+    let n = 0
+    far.on('data', () => {
+      if (++n % 64 !== 0) return
+      far.pause()
+      setImmediate(() => far.resume())
+    })
+    user.end(data)
+    return { sent: sha256(data), got: sha256(await got), edgeDataEvents: () => edgeDataEvents }
+  }))
+  for (const r of runs) {
+    assert.equal(r.got, r.sent)
+    assert.equal(r.edgeDataEvents(), 0, 'the edge emitted data events: not reading into the shared buffer')
+  }
 })

@@ -1,0 +1,81 @@
+// Reading into the shared buffer (net/shared-read.ts) on real sockets: Node 20 offers the mechanism on accepted
+// sockets, every byte arrives in order, pause()/resume() still stop and start the reads, and sockets it cannot
+// take (destroyed, already given onread) are left alone.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { readIntoShared } from '../../src/net/shared-read.js'
+import { sha256, socketPair, tcpEcho } from '../helpers/net.js'
+
+test('an accepted socket reads into one reused buffer: 4 MiB arrive in order, no data event, pause stops reads', async (t) => {
+  const { a: b, b: a } = await socketPair(t) // a: the accepted end
+  const data = randomBytes(4 << 20)
+  const got: Buffer[] = []
+  const backing = new Set<ArrayBufferLike>()
+  let dataEvents = 0
+  a.on('data', () => dataEvents++)
+  let chunks = 0
+  let pausedAt = -1
+  let whilePaused = -1
+  const ended = once(a, 'end')
+  assert.equal(readIntoShared(a, (c) => {
+    backing.add(c.buffer)
+    got.push(Buffer.from(c))
+    // Once, mid-stream: pause and check that no chunk comes while paused.
+    if (++chunks === 8) {
+      pausedAt = chunks
+      a.pause()
+      setTimeout(() => {
+        whilePaused = chunks - pausedAt
+        a.resume()
+      }, 50)
+    }
+  }), true)
+  a.resume()
+  b.end(data)
+  await ended
+  assert.equal(sha256(got), sha256(data))
+  assert.equal(dataEvents, 0)
+  assert.equal(backing.size, 1)
+  assert.equal(pausedAt, 8)
+  assert.equal(whilePaused, 0)
+})
+
+test('two sockets share the buffer without mixing their bytes', async (t) => {
+  const p1 = await socketPair(t)
+  const p2 = await socketPair(t)
+  const d1 = randomBytes(2 << 20)
+  const d2 = randomBytes(2 << 20)
+  const g1: Buffer[] = []
+  const g2: Buffer[] = []
+  assert.equal(readIntoShared(p1.b, (c) => g1.push(Buffer.from(c))), true)
+  assert.equal(readIntoShared(p2.b, (c) => g2.push(Buffer.from(c))), true)
+  const ends = [once(p1.b, 'end'), once(p2.b, 'end')]
+  p1.b.resume()
+  p2.b.resume()
+  p1.a.end(d1)
+  p2.a.end(d2)
+  await Promise.all(ends)
+  assert.equal(sha256(g1), sha256(d1))
+  assert.equal(sha256(g2), sha256(d2))
+})
+
+test('a destroyed socket, a connecting one and one already given onread are left alone', async (t) => {
+  const { a } = await socketPair(t)
+  a.destroy()
+  assert.equal(readIntoShared(a, () => {}), false)
+  const echo = await tcpEcho()
+  t.after(() => echo.close())
+  const own = Buffer.alloc(1024)
+  const got: Buffer[] = []
+  const s: Socket = connect({ port: echo.port, host: '127.0.0.1', onread: { buffer: own, callback: (n, buf) => { got.push(Buffer.from(buf.subarray(0, n))); return true } } })
+  t.after(() => s.destroy())
+  assert.equal(readIntoShared(s, () => assert.fail('took a connecting socket')), false)
+  await once(s, 'connect')
+  assert.equal(readIntoShared(s, () => assert.fail('took over an onread socket')), false)
+  s.end('hello')
+  await once(s, 'end')
+  assert.equal(Buffer.concat(got).toString(), 'hello')
+})
