@@ -151,11 +151,22 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     `${fmtAdded(a0)} vs socat ${fmtAdded(as)} (haproxy ${fmtAdded(ah)})`, false)
   const big = String(Math.max(...r.params.concurrency))
   const c0 = t0?.conc?.[big]
-  out.push({
-    target: `${big} concurrent connections through one instance, 0 failures (tls=0)`,
-    measured: c0 === undefined ? 'not measured' : `${c0.failures} failures, ${fmtMs(c0.timeToLastEchoMs)}`,
-    met: c0 === undefined ? undefined : c0.failures === 0,
-  })
+  // With type=0 each end holds two sockets per connection (user or target, plus its pool connection).
+  const fds = 2 * Number(big)
+  const limit = r.machine.fdLimit
+  const fdNote = c0 !== undefined && c0.failures > 0 && limit > 0 && fds >= limit
+    ? ` (each end needs ${fmtNum(fds)} fds plus its own; the fd limit here is ${fmtNum(limit)})` : ''
+  const concRow = (label: string, c: ConfigResult | undefined, note = ''): void => {
+    const x = c?.conc?.[big]
+    out.push({
+      target: `${big} concurrent connections through one instance, 0 failures (${label})`,
+      measured: x === undefined ? 'not measured' : `${x.failures} failures, ${fmtMs(x.timeToLastEchoMs)}${note}`,
+      met: x === undefined ? undefined : x.failures === 0,
+    })
+  }
+  concRow('tls=0', t0, fdNote)
+  const h2 = byName(r, 'np-h2')
+  if (h2?.conc?.[big] !== undefined) concRow('h2, type=3: one multiplexed pool connection', h2)
   const l0 = t0?.udpLoss?.median
   const ls = socat?.udpLoss?.median
   cmp(`UDP at ${r.params.udpRateMbit} Mbit/s: loss ≤ socat’s`, l0, ls, `${fmtNum(l0, 2)} % vs ${fmtNum(ls, 2)} %`, false)

@@ -64,6 +64,8 @@ function sample(): BenchResult {
       { name: 'np-tls0', label: 'NodePass tls=0', kind: 'nodepass', status: 'ok', notes: [], tcp1: bulk(9, 150), newConn: lat(300), reqResp: lat(70),
         udpLoss: spread([0.05])!, rssIdleMb: 80, rssIdlePerProcessMb: [40, 40],
         conc: { '2000': { connections: 2000, failures: 0, timeToLastEchoMs: 400 }, '10000': { connections: 10000, failures: 3, timeToLastEchoMs: 60000, rssMb: 180 } } },
+      { name: 'np-h2', label: 'NodePass h2 (type=3)', kind: 'nodepass', status: 'ok', notes: [],
+        conc: { '10000': { connections: 10000, failures: 0, timeToLastEchoMs: 4200 } } },
     ],
   }
 }
@@ -71,12 +73,12 @@ function sample(): BenchResult {
 test('the figures table has one column per measured configuration and the derived rows', () => {
   const t = renderFiguresTable(sample())
   const header = t.split('\n')[0]!
-  assert.match(header, /\| direct +\| socat +\| NodePass tls=0 +\|$/)
+  assert.match(header, /\| direct +\| socat +\| NodePass tls=0 +\| NodePass h2 \(type=3\) +\|$/)
   assert.doesNotMatch(header, /haproxy/) // failed configurations are listed in the notes, not as columns
-  assert.match(t, /\| TCP 1 stream, Gbit\/s +\| 20\.00 \(18\.00\.\.22\.00\) +\| 6\.00 \(5\.40\.\.6\.60\) +\| 9\.00 \(8\.10\.\.9\.90\) +\|/)
-  assert.match(t, /\| new connection p50 added over direct +\| – +\| \+400 us +\| \+200 us +\|/)
-  assert.match(t, /\| CPU % per Gbit\/s \(1 stream\) +\| – +\| 16\.7 +\| 16\.7 +\|/)
-  assert.match(t, /\| 10,000 connections at once: failures, time to last echo \| – +\| – +\| 3, 60\.00 s +\|/)
+  assert.match(t, /\| TCP 1 stream, Gbit\/s +\| 20\.00 \(18\.00\.\.22\.00\) +\| 6\.00 \(5\.40\.\.6\.60\) +\| 9\.00 \(8\.10\.\.9\.90\) +\| – +\|/)
+  assert.match(t, /\| new connection p50 added over direct +\| – +\| \+400 us +\| \+200 us +\| – +\|/)
+  assert.match(t, /\| CPU % per Gbit\/s \(1 stream\) +\| – +\| 16\.7 +\| 16\.7 +\| – +\|/)
+  assert.match(t, /\| 10,000 connections at once: failures, time to last echo \| – +\| – +\| 3, 60\.00 s +\| 0, 4\.20 s +\|/)
 })
 
 test('ratios and targets are computed against socat and direct of the same run', () => {
@@ -91,7 +93,9 @@ test('ratios and targets are computed against socat and direct of the same run',
   assert.equal(find('tls=1 tunnel').met, undefined)
   assert.equal(find('new-connection').met, true)
   assert.equal(find('10000 concurrent').met, false)
-  assert.equal(find('10000 concurrent').measured, '3 failures, 60.00 s')
+  assert.equal(find('10000 concurrent').measured, '3 failures, 60.00 s (each end needs 20,000 fds plus its own; the fd limit here is 20,000)')
+  assert.equal(find('10000 concurrent connections through one instance, 0 failures (h2').met, true)
+  assert.equal(find('10000 concurrent connections through one instance, 0 failures (h2').measured, '0 failures, 4.20 s')
   assert.equal(find('UDP').met, true)
   assert.equal(find('standalone idle').measured, '40.0 MB')
   assert.equal(find('per open tunnelled').measured, '10.2 KB')
