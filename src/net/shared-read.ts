@@ -1,10 +1,14 @@
 // Reading a socket into one process-wide buffer instead of a fresh allocation per read.
 //
-// Node gives every socket read a new 64 KiB ArrayBuffer. V8 counts that memory as external, and each 64 MiB of it
-// since the last full collection starts another mark-compact: about 16 per GiB relayed, each marking the whole
-// heap (`--trace-gc`: 31 mark-compacts in a 5 s tls=1 transfer at the encrypting end). Reading into one reused
-// buffer removes both the allocations and those collections (tls=1, 1 stream, `perf` + /proc CPU ticks: the
-// encrypting end went from 3.1-3.4 to 1.5 CPU s/GiB).
+// Node gives every socket read a new 64 KiB ArrayBuffer, and that cost two ways:
+// - V8 counts the memory as external, and each 64 MiB of it since the last full collection starts another
+//   mark-compact: about 16 per GiB relayed (`--trace-gc`: 31 in a 5 s tls=1 transfer at the encrypting end).
+//   Reading into one reused buffer took that end from 3.1-3.4 to 1.5 CPU s/GiB (`perf`, /proc CPU ticks).
+// - glibc serves each 64 KiB from the top of the heap and trims it back on free; once a burst of connections
+//   has fragmented the heap, every read faulted in fresh pages (`perf`: page faults and _copy_to_iter on new
+//   pages). After 10,000 connections at once, a tls=0 pair fell from 4.26 to 1.23 Gbit/s for good.
+// Data bound for a socket that may hold it (a plain socket's write can be partly queued) is copied into one of
+// a few recycled buffers instead, which costs a memcpy and no allocation.
 //
 // Node's public form of this is the `onread` option of net.connect() and `new net.Socket()`, but a socket
 // accepted by a net.Server cannot be given options. This installs the same mechanism on an existing socket: the
@@ -12,6 +16,7 @@
 // useUserBuffer(). Where any of that is missing (another Node release) it reports false and the socket keeps
 // Node's allocating reads, so the cost of a mismatch is speed, never data.
 import type { Socket } from 'node:net'
+import type { Writable } from 'node:stream'
 
 /** The size Node reads with by default (libuv's suggestion for a stream read). */
 const SIZE = 65536
@@ -57,4 +62,59 @@ export function readIntoShared(s: Socket, onChunk: (chunk: Buffer) => void): boo
   own[slots.callback] = (n: number): void => onChunk(buf.subarray(0, n))
   handle.useUserBuffer(buf)
   return true
+}
+
+/** Recycled copy buffers (each SIZE bytes); a few stay for reuse, more in flight at once are left to the GC. */
+const spare: Buffer[] = []
+const MAX_SPARE = 32
+
+/** A copy buffer of SIZE bytes: give it back through writeHeld(). */
+export function takeBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafeSlow(SIZE)
+}
+
+/** Writes the first `n` bytes of `full` (from takeBuffer) to `dest`, recycling it when the write completes or fails. */
+export function writeHeld(dest: Writable, full: Buffer, n: number): boolean {
+  return dest.write(full.subarray(0, n), () => {
+    if (spare.length < MAX_SPARE) spare.push(full)
+  })
+}
+
+/**
+ * Writes a copy of `view` (a chunk handed out by readIntoShared) to `dest`. Returns write()'s answer (false: pause
+ * the source until 'drain').
+ */
+export function writeCopy(dest: Writable, view: Buffer): boolean {
+  const full = takeBuffer()
+  return writeHeld(dest, full, view.copy(full))
+}
+
+/**
+ * Gathers the pieces a TLS socket hands over (up to 16 KiB, one record each, several per socket read) into copy
+ * buffers: a buffer is written when the next piece would not fit, when a short piece ends a read (a request, a
+ * reply: nothing waits), or when the event loop turns. `flush()` writes what is gathered at once (before an end).
+ */
+export function gatherer(dest: Writable, piece: number, onFull: () => void): { add: (view: Buffer) => void; flush: () => void } {
+  let acc: Buffer | undefined
+  let fill = 0
+  let scheduled = false
+  const flush = (): void => {
+    scheduled = false
+    if (acc === undefined) return
+    const full = acc
+    acc = undefined
+    if (!writeHeld(dest, full, fill)) onFull()
+    fill = 0
+  }
+  const add = (view: Buffer): void => {
+    if (acc !== undefined && fill + view.length > SIZE) flush()
+    acc ??= takeBuffer()
+    fill += view.copy(acc, fill)
+    if (view.length < piece || fill + piece > SIZE) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+  return { add, flush }
 }

@@ -6,11 +6,14 @@
 // Node hands decrypted TLS data to JS in 16 KiB pieces, several per socket read; writing each on its own cost a
 // write syscall per 16 KiB to the plain side (65,238 writes for 1 GiB through a tls=1 pair, seen with strace;
 // 16,340 writev once gathered).
+//
+// Where the other side is a socket, reads go into one shared buffer instead of a fresh 64 KiB allocation each
+// (net/shared-read.ts explains what those allocations cost).
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
-import { readIntoShared } from '../net/shared-read.js'
+import { gatherer, readIntoShared, writeCopy } from '../net/shared-read.js'
 
 export interface RelayOptions {
   readonly counters: Counters
@@ -83,15 +86,29 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     if (!pool.write(c)) edge.pause()
   }
   edge.on('data', toPool)
-  if (encryptsAtOnce(pool)) {
-    // A TLS write with nothing queued before it is encrypted (copied) before write() returns, so the shared read
-    // buffer can go straight in; behind a queued or corked write it would be held, so it is copied first.
-    readIntoShared(edge, (c) => toPool(pool.writableLength === 0 && pool.writableCorked === 0 ? c : Buffer.from(c)))
+  // Reads into the shared buffer (net/shared-read.ts) where the other side is a socket, whose write either takes
+  // the bytes at once or completes only when the kernel has them. (A WebSocket or HTTP/2 stream is left to Node's
+  // reads: when it lets go of a written buffer is its own affair.)
+  if (pool instanceof Socket) {
+    // A TLS write with nothing queued before it is encrypted (copied) before write() returns, so the shared view
+    // can go straight in; a plain socket's write may keep part of it queued, so that gets a copy.
+    const direct = encryptsAtOnce(pool)
+    readIntoShared(edge, (c) => {
+      if (direct && pool.writableLength === 0 && pool.writableCorked === 0) return toPool(c)
+      counters.tcprx += c.length
+      if (!writeCopy(pool, c)) edge.pause()
+    })
   }
+  let flushGathered: (() => void) | undefined
   if (deliversWholeReads(pool)) {
-    pool.on('data', (c: Buffer) => {
+    const toEdge = (c: Buffer): void => {
       counters.tcptx += c.length
       if (!edge.write(c)) pool.pause()
+    }
+    pool.on('data', toEdge)
+    readIntoShared(pool as Socket, (c) => {
+      counters.tcptx += c.length
+      if (!writeCopy(edge, c)) pool.pause()
     })
   } else {
     // Pieces of one TLS (WebSocket, HTTP/2) read are gathered: full pieces are held (the edge corked) until a short
@@ -118,11 +135,23 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
         pool.pause()
       }
     })
+    // A TLS socket's pieces land in the shared buffer instead and are gathered by copying, by the same rules; the
+    // 'data' path above then only carries what the stream had buffered before.
+    if (encryptsAtOnce(pool)) {
+      const g = gatherer(edge, PIECE, () => pool.pause())
+      if (readIntoShared(pool as Socket, (c) => {
+        counters.tcptx += c.length
+        g.add(c)
+      })) flushGathered = g.flush
+    }
   }
   pool.on('drain', () => edge.resume())
   edge.on('drain', () => pool.resume())
   const edgeEnd = (): void => void pool.end()
-  const poolEnd = (): void => void edge.end()
+  const poolEnd = (): void => {
+    flushGathered?.()
+    edge.end()
+  }
   // A side that already saw its EOF (e.g. during block sniffing) will not emit 'end' again.
   if (edge.readableEnded) edgeEnd()
   else edge.on('end', edgeEnd)

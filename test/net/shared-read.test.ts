@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { readIntoShared } from '../../src/net/shared-read.js'
+import { Writable } from 'node:stream'
+import { gatherer, readIntoShared, writeCopy } from '../../src/net/shared-read.js'
 import { sha256, socketPair, tcpEcho } from '../helpers/net.js'
 
 test('an accepted socket reads into one reused buffer: 4 MiB arrive in order, no data event, pause stops reads', async (t) => {
@@ -78,4 +79,53 @@ test('a destroyed socket, a connecting one and one already given onread are left
   s.end('hello')
   await once(s, 'end')
   assert.equal(Buffer.concat(got).toString(), 'hello')
+})
+
+/** A Writable that records each write as it happens. */
+function recorder(): { dest: Writable; writes: Buffer[] } {
+  const writes: Buffer[] = []
+  const dest = new Writable({ write(c: Buffer, _e, cb) { writes.push(Buffer.from(c)); cb() } })
+  return { dest, writes }
+}
+
+test('the gatherer writes a short piece at once, full pieces when the loop turns or the buffer fills', async () => {
+  const piece = 16384
+  const { dest, writes } = recorder()
+  const g = gatherer(dest, piece, () => assert.fail('no back-pressure expected'))
+  // Four full pieces fill the 64 KiB buffer: written at once, as one write.
+  const full = [1, 2, 3, 4].map((v) => Buffer.alloc(piece, v))
+  for (const p of full) g.add(p)
+  assert.equal(writes.length, 1)
+  assert.deepEqual(writes[0], Buffer.concat(full))
+  // Two full pieces and a short one: the short piece ends the read, all three leave at once.
+  g.add(full[0]!)
+  g.add(full[1]!)
+  assert.equal(writes.length, 1)
+  g.add(Buffer.from('end'))
+  assert.equal(writes.length, 2)
+  assert.deepEqual(writes[1], Buffer.concat([full[0]!, full[1]!, Buffer.from('end')]))
+  // A lone short piece (a request) is written at once.
+  g.add(Buffer.from('ping'))
+  assert.deepEqual(writes[2], Buffer.from('ping'))
+  // A full piece alone waits for the loop to turn (setImmediate), or for flush().
+  g.add(full[2]!)
+  assert.equal(writes.length, 3)
+  await new Promise((r) => setImmediate(r))
+  assert.equal(writes.length, 4)
+  g.add(full[3]!)
+  g.flush()
+  assert.equal(writes.length, 5)
+  assert.deepEqual(writes[4], full[3])
+})
+
+test('writeCopy hands the destination a copy: the view can be overwritten right after', async () => {
+  const { dest, writes } = recorder()
+  const view = Buffer.from('first')
+  const slow = new Writable({ highWaterMark: 1, write(c: Buffer, _e, cb) { setImmediate(() => { writes.push(Buffer.from(c)); cb() }) } })
+  assert.equal(writeCopy(slow, view), false)
+  view.write('XXXXX')
+  await new Promise((r) => slow.once('drain', r))
+  assert.deepEqual(writes[0], Buffer.from('first'))
+  assert.equal(writeCopy(dest, Buffer.from('second')), true)
+  assert.deepEqual(writes[1], Buffer.from('second'))
 })
