@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { freePort, sha256, tcpEcho, tcpRoundTrip } from '../helpers/net.js'
 import { ROOT, startNodePass, testEnv } from '../helpers/proc.js'
 
@@ -22,6 +22,21 @@ const PROVOKED = /^Failed to load resource: the server responded with a status o
 
 const ZERO_RATE = /^↓ 0 B\/s ↑ 0 B\/s$/
 
+/**
+ * A headless Chromium with its own profile directory. One after-hook closes the browser and only then removes the
+ * profile: removing it while Chromium still writes there failed with ENOTEMPTY, and a browser left open kept the
+ * test file from ever finishing.
+ */
+async function launchBrowser(t: { after(fn: () => unknown): void }, extra: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
+  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, ...extra })
+  t.after(async () => {
+    await ctx.close()
+    await rm(profile, { recursive: true, force: true })
+  })
+  return ctx
+}
+
 async function signIn(page: Page, key: string): Promise<void> {
   await page.fill('#apikey', key)
   await page.click('button[type=submit]')
@@ -29,9 +44,11 @@ async function signIn(page: Page, key: string): Promise<void> {
 
 test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate the key', { timeout: 180_000 }, async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  t.after(() => rm(stateDir, { recursive: true, force: true }))
   const master = startNodePass('master://127.0.0.1:0/api?log=info', testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' }), 'master ')
-  t.after(() => master.stop())
+  t.after(async () => {
+    await master.stop()
+    await rm(stateDir, { recursive: true, force: true })
+  })
   const dashLine = await master.waitFor(/Dashboard: http/)
   const keyLine = await master.waitFor(/API key \(first start/)
   const dashUrl = dashLine.replace(/^.*Dashboard: /, '').trim()
@@ -45,10 +62,7 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   const localPort = await freePort()
 
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true })
-  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
-  t.after(() => rm(profile, { recursive: true, force: true }))
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 900 } })
-  t.after(() => ctx.close())
+  const ctx = await launchBrowser(t, { viewport: { width: 1400, height: 900 } })
   const page = ctx.pages()[0] ?? (await ctx.newPage())
   page.setDefaultTimeout(20_000)
   const consoleErrors: string[] = []
@@ -177,10 +191,12 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
 
 test('dashboard: reconnects after a master restart and the fresh initial burst replaces the list', { timeout: 120_000 }, async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  t.after(() => rm(stateDir, { recursive: true, force: true }))
   const env = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' })
   let master = startNodePass('master://127.0.0.1:0/api?log=info', env, 'master ')
-  t.after(() => master.stop())
+  t.after(async () => {
+    await master.stop()
+    await rm(stateDir, { recursive: true, force: true })
+  })
   const dashUrl = (await master.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
   const key = (await master.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
   const port = new URL(dashUrl).port
@@ -195,10 +211,7 @@ test('dashboard: reconnects after a master restart and the fresh initial burst r
   await create('keep-me')
   await create('drop-me')
 
-  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
-  t.after(() => rm(profile, { recursive: true, force: true }))
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS })
-  t.after(() => ctx.close())
+  const ctx = await launchBrowser(t)
   const page = ctx.pages()[0] ?? (await ctx.newPage())
   page.setDefaultTimeout(30_000)
   const pageErrors: string[] = []
