@@ -32,16 +32,12 @@ function cleanlyClosed(s: Duplex): boolean {
 const PIECE = 16384
 
 /**
- * A plain TCP socket delivers whole reads (up to its buffer size) per 'data' event: nothing to gather. A TLSSocket
- * is a Socket too, told apart by its `encrypted` flag (node:tls stays unloaded for tls=0, see tls/lazy.ts).
+ * A TLSSocket is a Socket too, told apart by its `encrypted` flag (node:tls stays unloaded for tls=0, see
+ * tls/lazy.ts). A plain one delivers whole reads (up to its buffer size) per 'data' event: nothing to gather. A TLS
+ * one hands over 16 KiB pieces, and its TLS layer takes a write's bytes into the TLS engine at once.
  */
-function deliversWholeReads(s: Duplex): boolean {
-  return s instanceof Socket && (s as Socket & { encrypted?: boolean }).encrypted !== true
-}
-
-/** A TLS socket: Node's TLS layer takes a write's bytes into the TLS engine at once (see net/shared-read.ts). */
-function encryptsAtOnce(s: Duplex): boolean {
-  return s instanceof Socket && (s as Socket & { encrypted?: boolean }).encrypted === true
+function isTls(s: Socket): boolean {
+  return (s as Socket & { encrypted?: boolean }).encrypted === true
 }
 
 /**
@@ -89,24 +85,25 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   // Reads into the shared buffer (net/shared-read.ts) where the other side is a socket, whose write either takes
   // the bytes at once or completes only when the kernel has them. (A WebSocket or HTTP/2 stream is left to Node's
   // reads: when it lets go of a written buffer is its own affair.)
-  if (pool instanceof Socket) {
+  const poolSocket = pool instanceof Socket ? pool : undefined
+  const poolTls = poolSocket !== undefined && isTls(poolSocket)
+  if (poolSocket !== undefined) {
     // A TLS write with nothing queued before it is encrypted (copied) before write() returns, so the shared view
     // can go straight in; a plain socket's write may keep part of it queued, so that gets a copy.
-    const direct = encryptsAtOnce(pool)
     readIntoShared(edge, (c) => {
-      if (direct && pool.writableLength === 0 && pool.writableCorked === 0) return toPool(c)
+      if (poolTls && pool.writableLength === 0 && pool.writableCorked === 0) return toPool(c)
       counters.tcprx += c.length
       if (!writeCopy(pool, c)) edge.pause()
     })
   }
   let flushGathered: (() => void) | undefined
-  if (deliversWholeReads(pool)) {
+  if (poolSocket !== undefined && !poolTls) {
     const toEdge = (c: Buffer): void => {
       counters.tcptx += c.length
       if (!edge.write(c)) pool.pause()
     }
     pool.on('data', toEdge)
-    readIntoShared(pool as Socket, (c) => {
+    readIntoShared(poolSocket, (c) => {
       counters.tcptx += c.length
       if (!writeCopy(edge, c)) pool.pause()
     })
@@ -137,9 +134,9 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     })
     // A TLS socket's pieces land in the shared buffer instead and are gathered by copying, by the same rules; the
     // 'data' path above then only carries what the stream had buffered before.
-    if (encryptsAtOnce(pool)) {
+    if (poolSocket !== undefined && poolTls) {
       const g = gatherer(edge, PIECE, () => pool.pause())
-      if (readIntoShared(pool as Socket, (c) => {
+      if (readIntoShared(poolSocket, (c) => {
         counters.tcptx += c.length
         g.add(c)
       })) flushGathered = g.flush
