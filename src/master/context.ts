@@ -4,6 +4,7 @@ import type { Tunables } from '../env.js'
 import type { Logger } from '../log.js'
 import type { EventBus } from './events.js'
 import type { InstanceManager } from './instances.js'
+import type { MasterMetrics } from './metrics.js'
 import type { MasterConfig } from '../url/types.js'
 
 export interface AppDeps {
@@ -16,6 +17,9 @@ export interface AppDeps {
   /** The effective TLS code of the API listener: '0', '1' or '2'. */
   tlsCode: string
   startedAt: number
+  metrics: MasterMetrics
+  /** NP_METRICS_PUBLIC=1: GET /metrics without an API key. */
+  metricsPublic: boolean
 }
 
 export interface RouteContext {

@@ -5,6 +5,7 @@ import type { MasterConfig } from '../url/types.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
 import { InstanceManager } from './instances.js'
+import { MasterMetrics } from './metrics.js'
 import { createApiServer, listen } from './server.js'
 import { StateStore } from './store.js'
 import { VERSION } from '../version.js'
@@ -21,6 +22,10 @@ export interface MasterDeps {
   /** SSE queue bound per subscriber, in frames. */
   sseQueueLimit?: number
   sseHeartbeatMs?: number
+  /** NP_METRICS_PUBLIC=1 (read by cli.ts): GET /metrics answers without an API key. */
+  metricsPublic?: boolean
+  /** NP_HISTORY_FLUSH (read by cli.ts): how often the traffic history is written; default 60 s. */
+  historyFlushMs?: number
 }
 
 export interface RunningMaster {
@@ -68,7 +73,12 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   if (!loaded.fromBackup) await store.backup()
 
   const startedAt = Date.now()
-  const api = await createApiServer(config.tls, buildApp({ config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt }), {
+  const metrics = new MasterMetrics()
+  const app = buildApp({
+    config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt, metrics,
+    metricsPublic: deps.metricsPublic ?? false,
+  })
+  const api = await createApiServer(config.tls, app, {
     reloadIntervalMs: deps.tunables.reloadIntervalMs,
     log,
   })
@@ -102,6 +112,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
         (err: unknown) => log.error(`Final save failed: ${err instanceof Error ? err.message : String(err)}`),
       )
       await api.close()
+      metrics.close()
     })()
     return closing
   }

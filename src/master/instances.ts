@@ -8,6 +8,7 @@ import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { API_ERR, ApiError, badRequest, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
+import type { TunnelRow } from './metrics.js'
 import type { PatchPlan } from './patch.js'
 import { InstanceWorker } from './runner.js'
 import type { StateStore } from './store.js'
@@ -21,6 +22,12 @@ import {
   type InstanceView,
   type MasterState,
 } from './types.js'
+
+/** Counts one error of an instance under the stable code its report names (NP_ERR_…), else `unknown`. */
+function countError(l: Live, text: string): void {
+  const code = /\bNP_ERR_[A-Z0-9_]+/.exec(text)?.[0] ?? 'unknown'
+  l.errors.set(code, (l.errors.get(code) ?? 0) + 1)
+}
 
 const zeros = (): Record<Counter, number> => ({ tcprx: 0, tcptx: 0, udprx: 0, udptx: 0 })
 const MAX_BACKOFF_MS = 60_000
@@ -45,6 +52,9 @@ interface Live {
   retry: NodeJS.Timeout | undefined
   /** Start/stop operations of one instance run one after another. */
   op: Promise<void>
+  /** Metrics: restarts by the master, and errors by code, since the master started. */
+  restarts: number
+  errors: Map<string, number>
 }
 
 export interface ManagerOptions {
@@ -141,6 +151,8 @@ export class InstanceManager {
       backoffMs: 1000,
       retry: undefined,
       op: Promise.resolve(),
+      restarts: 0,
+      errors: new Map(),
     }
   }
 
@@ -190,6 +202,17 @@ export class InstanceManager {
   get(id: string): InstanceView {
     if (id === KEY_ID) return this.keyView()
     return this.#view(this.#get(id))
+  }
+
+  /** Every instance (not `********`) with what only the master knows: restarts and errors by code. */
+  metricsRows(): TunnelRow[] {
+    return [...this.#live.values()].map((l) => ({
+      labels: { id: l.rec.id, alias: l.rec.alias, type: l.rec.type, mode: l.rec.mode },
+      stats: { mode: l.rec.mode, ping: l.ping, pool: l.pool, tcps: l.tcps, udps: l.udps, ...l.rec.totals },
+      status: l.status,
+      restarts: l.restarts,
+      errors: l.errors,
+    }))
   }
 
   has(id: string): boolean {
@@ -312,6 +335,7 @@ export class InstanceManager {
         void this.#enqueue(l, () => this.#stopNow(l))
         break
       case 'restart':
+        l.restarts++
         void this.#enqueue(l, async () => {
           await this.#stopNow(l)
           await sleep(100)
@@ -418,7 +442,9 @@ export class InstanceManager {
   #onLog(l: Live, line: string): void {
     if (l.deleted) return
     this.#o.echo(`${line} [${l.rec.id}]`)
-    if ((line.includes('Server error:') || line.includes('Client error:')) && l.status !== 'error') {
+    const isError = line.includes('Server error:') || line.includes('Client error:')
+    if (isError) countError(l, line)
+    if (isError && l.status !== 'error') {
       l.status = 'error'
       l.ping = l.pool = l.tcps = l.udps = 0
     }
@@ -449,6 +475,7 @@ export class InstanceManager {
     if (l.deleted || this.#closed) return
     l.status = 'error'
     l.ping = l.pool = l.tcps = l.udps = 0
+    countError(l, reason)
     this.#onLog(l, formatLine('error', reason))
     this.#o.bus.publish('update', this.#view(l))
     if (!l.rec.restart) return
@@ -458,7 +485,10 @@ export class InstanceManager {
     this.#o.log.warn(`Instance ${l.rec.id} restarts in ${delay} ms`)
     l.retry = setTimeout(() => {
       l.retry = undefined
-      if (l.status === 'error' && !l.worker) this.start(l)
+      if (l.status === 'error' && !l.worker) {
+        l.restarts++
+        this.start(l)
+      }
     }, delay)
   }
 
@@ -469,6 +499,7 @@ export class InstanceManager {
     for (const l of this.#live.values()) {
       if (l.status === 'running' && l.lastCheckPoint !== undefined && now - l.lastCheckPoint > stale) {
         l.status = 'error'
+        countError(l, '')
         this.#o.bus.publish('update', this.#view(l))
       }
     }
@@ -480,6 +511,7 @@ export class InstanceManager {
     for (const l of [...this.#live.values()]) {
       if (this.#closed) return
       if (l.deleted || l.status !== 'error' || l.retry) continue
+      l.restarts++
       await this.#enqueue(l, async () => {
         await this.#stopNow(l)
         await sleep(100)

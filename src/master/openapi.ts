@@ -37,7 +37,7 @@ export function openApiDocument(base: string, version: string): Json {
       description: `NodePass master (${version}): create, control and watch server:// and client:// instances.`,
     },
     servers: [{ url: base }],
-    security: [{ ApiKeyAuth: [] }],
+    security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }],
     paths: {
       '/instances': {
         get: {
@@ -130,6 +130,19 @@ export function openApiDocument(base: string, version: string): Json {
           responses: { '200': { description: 'Result', content: json(ref('TCPingResult')) }, ...errors(400, 401) },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format 0.0.4; see docs/metrics.md)',
+          description:
+            'Accepts the key as `X-API-Key` or `Authorization: Bearer <key>`; public when the master runs with ' +
+            '`NP_METRICS_PUBLIC=1`.',
+          operationId: 'metrics',
+          responses: {
+            '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errors(401, 405),
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           summary: 'This document',
@@ -148,7 +161,10 @@ export function openApiDocument(base: string, version: string): Json {
       },
     },
     components: {
-      securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      securitySchemes: {
+        ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        BearerAuth: { type: 'http', scheme: 'bearer', description: 'The API key as a Bearer token' },
+      },
       schemas: {
         Error: {
           type: 'object',

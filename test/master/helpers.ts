@@ -84,6 +84,8 @@ export async function startInProcess(
     echo: (l) => lines.push(l),
     ...(opts.sseQueueLimit !== undefined ? { sseQueueLimit: opts.sseQueueLimit } : {}),
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
+    ...(opts.historyFlushMs !== undefined ? { historyFlushMs: opts.historyFlushMs } : {}),
   })
   t.after(() => master.close())
   return { master, api: makeApi(master.apiUrl, master.manager.apiKey), stateDir, lines }
