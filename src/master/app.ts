@@ -9,6 +9,7 @@ import { docsAssetRoute, docsRoute, openApiRoute } from './routes/docs.js'
 import { eventsRoute } from './routes/events.js'
 import { infoRoute } from './routes/info.js'
 import { metricsRoute } from './routes/metrics.js'
+import { allTrafficRoute, instanceTrafficRoute } from './routes/traffic.js'
 import { instanceRoute, instancesRoute } from './routes/instances.js'
 import { tcpingRoute } from './routes/tcping.js'
 
@@ -41,11 +42,15 @@ function match(rest: string): Route {
       return { kind: 'auth', template: rest, run: tcpingRoute }
     case '/metrics':
       return { kind: 'metrics', template: rest, run: metricsRoute }
+    case '/traffic':
+      return { kind: 'auth', template: rest, run: allTrafficRoute }
     case '/openapi.json':
       return { kind: 'public', template: rest, run: openApiRoute }
     case '/docs':
       return { kind: 'public', template: rest, run: docsRoute }
   }
+  const traffic = /^\/instances\/([^/]+)\/traffic$/.exec(rest)
+  if (traffic) return { kind: 'auth', template: '/instances/{id}/traffic', run: (ctx) => instanceTrafficRoute(ctx, traffic[1]!) }
   if (rest.startsWith('/instances/')) {
     const id = rest.slice('/instances/'.length)
     return { kind: 'auth', template: '/instances/{id}', run: (ctx) => instanceRoute(ctx, id) }

@@ -4,6 +4,7 @@ import type { Tunables } from '../env.js'
 import type { Logger } from '../log.js'
 import type { EventBus } from './events.js'
 import type { InstanceManager } from './instances.js'
+import type { TrafficHistory } from './history.js'
 import type { MasterMetrics } from './metrics.js'
 import type { MasterConfig } from '../url/types.js'
 
@@ -18,6 +19,7 @@ export interface AppDeps {
   tlsCode: string
   startedAt: number
   metrics: MasterMetrics
+  history: TrafficHistory
   /** NP_METRICS_PUBLIC=1: GET /metrics without an API key. */
   metricsPublic: boolean
 }

@@ -4,6 +4,7 @@ import { createLogger, stdoutSink, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
+import { TrafficHistory } from './history.js'
 import { InstanceManager } from './instances.js'
 import { MasterMetrics } from './metrics.js'
 import { createApiServer, listen } from './server.js'
@@ -54,7 +55,9 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
   const tlsCode = String(config.tls.mode) as '0' | '1' | '2'
+  const history = new TrafficHistory(deps.stateDir)
   const manager = new InstanceManager({
+    history,
     tunables: deps.tunables,
     log,
     bus,
@@ -75,7 +78,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const startedAt = Date.now()
   const metrics = new MasterMetrics()
   const app = buildApp({
-    config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt, metrics,
+    config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt, metrics, history,
     metricsPublic: deps.metricsPublic ?? false,
   })
   const api = await createApiServer(config.tls, app, {
@@ -91,6 +94,8 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   log.info(`Master API listening: ${base}${v1} (TLS code ${tlsCode}, state ${store.file})`)
 
   const monitor = setInterval(() => manager.monitorTick(), deps.tunables.reportIntervalMs)
+  const historyTimer = setInterval(() => void history.flush(), deps.historyFlushMs ?? 60_000)
+  historyTimer.unref()
   const periodic = setInterval(() => {
     store.backup().then(
       () => log.info(`State backed up: ${store.backupFile}`),
@@ -105,8 +110,10 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     closing ??= (async () => {
       clearInterval(monitor)
       clearInterval(periodic)
+      clearInterval(historyTimer)
       bus.close()
       await manager.close()
+      await history.close().catch((err: unknown) => log.error(`History flush failed: ${err instanceof Error ? err.message : String(err)}`))
       await store.save().then(
         () => log.info(`Instances saved: ${store.file}`),
         (err: unknown) => log.error(`Final save failed: ${err instanceof Error ? err.message : String(err)}`),

@@ -8,6 +8,7 @@ import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { API_ERR, ApiError, badRequest, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
+import type { TrafficHistory } from './history.js'
 import type { TunnelRow } from './metrics.js'
 import type { PatchPlan } from './patch.js'
 import { InstanceWorker } from './runner.js'
@@ -65,6 +66,8 @@ export interface ManagerOptions {
   /** Receives every instance log line as `<line> [<id>]` (the master's stdout). */
   echo: (line: string) => void
   tunnelModule: string
+  /** Traffic history kept per instance (docs/metrics.md). */
+  history?: TrafficHistory
 }
 
 export class InstanceManager {
@@ -109,6 +112,7 @@ export class InstanceManager {
       const rec: InstanceRecord = { ...r, meta: { peer: { ...emptyMeta().peer, ...r.meta.peer }, tags: r.meta.tags } }
       if (rec.config === '') rec.config = configUrl(rec.url, this.#o.inherit)
       this.#live.set(rec.id, this.#newLive(rec))
+      this.#o.history?.track(rec.id, rec.totals)
     }
     return { created: false }
   }
@@ -256,6 +260,7 @@ export class InstanceManager {
     }
     const l = this.#newLive(rec)
     this.#live.set(id, l)
+    this.#o.history?.track(id, rec.totals)
     await this.save()
     const view = this.#view(l)
     this.#o.bus.publish('create', view)
@@ -286,6 +291,7 @@ export class InstanceManager {
     await this.#stop(l)
     this.#live.delete(id)
     await this.save()
+    await this.#o.history?.remove(id)
     this.#o.bus.publish('delete', this.#view(l))
   }
 
@@ -316,6 +322,7 @@ export class InstanceManager {
         l.base[c] = 0
         l.rec.totals[c] = 0
       }
+      this.#o.history?.rebase(l.rec.id)
       changed = true
     }
     if (changed) {
@@ -465,6 +472,7 @@ export class InstanceManager {
       l.rec.totals[c] = l.base[c] + v - l.reset[c]
     }
     l.lastCheckPoint = Date.now()
+    this.#o.history?.observe(l.rec.id, l.rec.totals, s.tcps, s.udps)
     if (l.status === 'error') l.status = 'running'
     this.#trafficDirty = true
     this.#o.bus.publish('update', this.#view(l))

@@ -26,6 +26,10 @@ const idParam = {
 }
 
 const str = { type: 'string' }
+const trafficParams = [
+  { name: 'range', in: 'query', required: false, description: 'How far back: a number and m, h or d (default 24h, at most 731d)', schema: { type: 'string', pattern: '^[0-9]+[mhd]$', default: '24h' } },
+  { name: 'step', in: 'query', required: false, description: 'Seconds per point as a number and m, h or d (default: the finest resolution kept for the range)', schema: { type: 'string', pattern: '^[0-9]+[mhd]$' } },
+]
 const int = { type: 'integer' }
 
 export function openApiDocument(base: string, version: string): Json {
@@ -90,6 +94,32 @@ export function openApiDocument(base: string, version: string): Json {
           summary: 'Stop and delete an instance',
           operationId: 'deleteInstance',
           responses: { '204': { description: 'Deleted' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/instances/{id}/traffic': {
+        parameters: [idParam],
+        get: {
+          summary: 'Traffic history of one instance (bytes per step and peak connections)',
+          description:
+            'Points are dense and aligned to `step`, from `to - range` to now. Kept: 1m points for 48h, 1h points ' +
+            'for 90d, 1d points for 731d; a step must be a multiple of a resolution kept for the whole range.',
+          operationId: 'instanceTraffic',
+          parameters: trafficParams,
+          responses: {
+            '200': { description: 'History', content: json(ref('InstanceTraffic')) },
+            ...errors(400, 401, 404, 405),
+          },
+        },
+      },
+      '/traffic': {
+        get: {
+          summary: 'Traffic history of every instance (same points as /instances/{id}/traffic)',
+          operationId: 'allTraffic',
+          parameters: trafficParams,
+          responses: {
+            '200': { description: 'History per instance', content: json(ref('AllTraffic')) },
+            ...errors(400, 401, 405),
+          },
         },
       },
       '/events': {
@@ -248,6 +278,45 @@ export function openApiDocument(base: string, version: string): Json {
             connected: { type: 'boolean' },
             latency: { type: 'integer', description: 'Connect time in ms (0 on failure)' },
             error: { type: ['string', 'null'] },
+          },
+        },
+        TrafficPoint: {
+          type: 'object',
+          required: ['t', 'tcprx', 'tcptx', 'udprx', 'udptx', 'peak_tcps', 'peak_udps'],
+          properties: {
+            t: { type: 'integer', description: 'Start of the step, Unix seconds' },
+            tcprx: { type: 'number', description: 'Bytes during the step' },
+            tcptx: { type: 'number' },
+            udprx: { type: 'number' },
+            udptx: { type: 'number' },
+            peak_tcps: { type: 'integer', description: 'Most TCP connections seen during the step' },
+            peak_udps: { type: 'integer', description: 'Most UDP sessions seen during the step' },
+          },
+        },
+        InstanceTraffic: {
+          type: 'object',
+          required: ['id', 'range', 'step', 'from', 'to', 'points'],
+          properties: {
+            id: str,
+            range: { type: 'integer', description: 'Seconds' },
+            step: { type: 'integer', description: 'Seconds' },
+            from: { type: 'integer', description: 'Unix seconds' },
+            to: { type: 'integer', description: 'Unix seconds' },
+            points: { type: 'array', items: ref('TrafficPoint') },
+          },
+        },
+        AllTraffic: {
+          type: 'object',
+          required: ['range', 'step', 'from', 'to', 'instances'],
+          properties: {
+            range: int,
+            step: int,
+            from: int,
+            to: int,
+            instances: {
+              type: 'array',
+              items: { type: 'object', required: ['id', 'points'], properties: { id: str, points: { type: 'array', items: ref('TrafficPoint') } } },
+            },
           },
         },
         EventData: {

@@ -7,7 +7,21 @@ import { PROM_CONTENT_TYPE } from '../prom.js'
 export function metricsRoute(ctx: RouteContext): void {
   const { req, res, deps } = ctx
   if (req.method !== 'GET') throw methodNotAllowed()
-  const text = deps.metrics.render({ rows: deps.manager.metricsRows(), sseSubscribers: deps.bus.size })
+  const h = deps.history
+  const text = deps.metrics.render({
+    rows: deps.manager.metricsRows(),
+    sseSubscribers: deps.bus.size,
+    extra: (exp) => {
+      exp.family('nodepass_history_record_writes_total', 'counter', 'Traffic-history records written to disk.')
+      exp.sample('nodepass_history_record_writes_total', undefined, h.stats.writes)
+      exp.family('nodepass_history_flushes_total', 'counter', 'Background traffic-history flushes.')
+      exp.sample('nodepass_history_flushes_total', undefined, h.stats.flushes)
+      exp.family('nodepass_history_flush_seconds_total', 'counter', 'Time spent in traffic-history flushes.')
+      exp.sample('nodepass_history_flush_seconds_total', undefined, h.stats.flushSeconds)
+      exp.family('nodepass_history_disk_bytes', 'gauge', 'Size of the traffic-history files (fixed per instance).')
+      exp.sample('nodepass_history_disk_bytes', undefined, h.diskBytes())
+    },
+  })
   res.writeHead(200, { ...CORS_HEADERS, 'Content-Type': PROM_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) })
   res.end(text)
 }
