@@ -2,6 +2,7 @@
 import type { Tunables } from '../env.js'
 import { createLogger, stdoutSink, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
+import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
 import { InstanceManager } from './instances.js'
@@ -48,7 +49,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
-  const tlsCode = String(config.tls.mode) as '0' | '1' | '2'
+  const tlsCode = tlsCodeOf(config.tls.mode)
   const manager = new InstanceManager({
     tunables: deps.tunables,
     log,
