@@ -5,6 +5,7 @@ import type { MasterConfig } from '../url/types.js'
 import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
+import type { InstanceApi } from './instance-api.js'
 import { InstanceManager } from './instances.js'
 import { createApiServer, listen } from './server.js'
 import { StateStore } from './store.js'
@@ -36,7 +37,7 @@ export interface RunningMaster {
   readonly newApiKey: string | undefined
   /** Set when the main state file was damaged or missing and the backup was loaded. */
   readonly loadedBackup: string | undefined
-  readonly manager: InstanceManager
+  readonly manager: InstanceApi
   close(): Promise<void>
 }
 
