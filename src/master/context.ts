@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Tunables } from '../env.js'
 import type { Logger } from '../log.js'
 import type { EventBus } from './events.js'
-import type { InstanceManager } from './instances.js'
 import type { TrafficHistory } from './history.js'
+import type { InstanceApi } from './instance-api.js'
 import type { MasterMetrics } from './metrics.js'
 import type { MasterConfig } from '../url/types.js'
 
@@ -12,7 +12,7 @@ export interface AppDeps {
   config: MasterConfig
   tunables: Tunables
   log: Logger
-  manager: InstanceManager
+  manager: InstanceApi
   bus: EventBus
   version: string
   /** The effective TLS code of the API listener: '0', '1' or '2'. */
