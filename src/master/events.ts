@@ -2,17 +2,21 @@
 // backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
 // burst); events are never dropped silently, and one stalled subscriber never delays another.
 import type { ServerResponse } from 'node:http'
+import { EventJournal } from './event-journal.js'
 import type { EventType, InstanceView } from './types.js'
 
 export interface EventBusOptions {
   /** Frames a subscriber may have waiting behind its socket before it is disconnected. */
   queueLimit?: number
   heartbeatMs?: number
+  /** Journal bound for resumable events, in frames (default 4,096; bytes are capped at 4 MiB either way). */
+  journalFrames?: number
 }
 
-export function formatFrame(type: EventType, instance: InstanceView | null, logs = ''): string {
+/** One frame; `id` (resumable events) goes last, so the `event:` and `data:` lines stay as upstream writes them. */
+export function formatFrame(type: EventType, instance: InstanceView | null, logs = '', id?: string): string {
   const data = JSON.stringify({ type, time: new Date().toISOString(), instance, logs })
-  return `event: instance\ndata: ${data}\n\n`
+  return id === undefined ? `event: instance\ndata: ${data}\n\n` : `event: instance\ndata: ${data}\nid: ${id}\n\n`
 }
 
 class Subscriber {
@@ -73,9 +77,13 @@ export class EventBus {
   readonly #subs = new Set<Subscriber>()
   readonly #limit: number
   readonly #timer: NodeJS.Timeout
+  readonly #journal: EventJournal
+  /** Reconnects with Last-Event-ID: answered from the journal, or with a fresh `initial` burst. */
+  readonly resumes = { replayed: 0, initial: 0 }
 
   constructor(opts: EventBusOptions = {}) {
     this.#limit = opts.queueLimit ?? 1024
+    this.#journal = new EventJournal(opts.journalFrames)
     this.#timer = setInterval(() => {
       for (const s of this.#subs) s.send(': heartbeat\n\n')
     }, opts.heartbeatMs ?? 15_000)
@@ -86,8 +94,14 @@ export class EventBus {
     return this.#subs.size
   }
 
-  /** Takes over `res` as an event stream: headers, `retry: 3000`, then the `initial` burst. */
-  subscribe(res: ServerResponse, headers: Record<string, string>, initial: InstanceView[]): void {
+  /**
+   * Takes over `res` as an event stream: headers, `retry: 3000`, then the frames after `lastEventId` from the
+   * journal, or (no ID, or one the journal cannot answer) the `initial` burst, every frame carrying the newest ID.
+   */
+  subscribe(res: ServerResponse, headers: Record<string, string>, initial: () => InstanceView[], lastEventId?: string): void {
+    const missed = lastEventId ? this.#journal.since(lastEventId) : undefined
+    if (lastEventId) this.resumes[missed ? 'replayed' : 'initial']++
+    const burst = missed ? [] : initial()
     res.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream',
@@ -95,21 +109,23 @@ export class EventBus {
       Connection: 'keep-alive',
     })
     res.socket?.setNoDelay(true)
-    const sub = new Subscriber(res, this.#limit + initial.length, (s) => this.#subs.delete(s))
+    const sub = new Subscriber(res, this.#limit + (missed ?? burst).length, (s) => this.#subs.delete(s))
     this.#subs.add(sub)
     sub.send('retry: 3000\n\n')
-    for (const inst of initial) sub.send(formatFrame('initial', inst))
+    if (missed) for (const frame of missed) sub.send(frame)
+    else for (const inst of burst) sub.send(formatFrame('initial', inst, '', this.#journal.headId))
   }
 
   publish(type: Exclude<EventType, 'initial' | 'shutdown'>, instance: InstanceView, logs = ''): void {
-    if (this.#subs.size === 0) return
-    const frame = formatFrame(type, instance, logs)
+    // Journaled even with no subscriber: a client that is reconnecting right now must get this frame.
+    const frame = formatFrame(type, instance, logs, this.#journal.next())
+    this.#journal.add(frame)
     for (const s of this.#subs) s.send(frame)
   }
 
   /** Sends `shutdown` to every subscriber and closes every stream. */
   shutdownAll(): void {
-    const frame = formatFrame('shutdown', null)
+    const frame = formatFrame('shutdown', null, '', this.#journal.headId)
     for (const s of [...this.#subs]) s.end(frame)
   }
 

@@ -126,8 +126,13 @@ export function openApiDocument(base: string, version: string): Json {
         get: {
           summary: 'Server-Sent Events: initial, create, update, delete, log, shutdown',
           description:
-            'Frames are `event: instance` with one-line JSON data (see EventData). A comment line is sent every 15 s.',
+            'Frames are `event: instance` with one-line JSON data (see EventData) and an `id:` line. Reconnecting ' +
+            'with `Last-Event-ID` replays the frames missed (journal: newest 4,096 frames, at most 4 MiB), or sends ' +
+            'a fresh `initial` burst when the id is unknown. A comment line is sent every 15 s.',
           operationId: 'events',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', required: false, description: 'The `id:` of the last frame received', schema: { type: 'string' } },
+          ],
           responses: {
             '200': { description: 'Event stream', content: { 'text/event-stream': { schema: ref('EventData') } } },
             ...errors(401),

@@ -12,6 +12,10 @@ export function metricsRoute(ctx: RouteContext): void {
     rows: deps.manager.metricsRows(),
     sseSubscribers: deps.bus.size,
     extra: (exp) => {
+      exp.family('nodepass_sse_resumes_total', 'counter',
+        'Event-stream reconnects with Last-Event-ID: answered from the journal (replayed), or with an initial burst.')
+      exp.sample('nodepass_sse_resumes_total', { result: 'replayed' }, deps.bus.resumes.replayed)
+      exp.sample('nodepass_sse_resumes_total', { result: 'initial' }, deps.bus.resumes.initial)
       exp.family('nodepass_history_record_writes_total', 'counter', 'Traffic-history records written to disk.')
       exp.sample('nodepass_history_record_writes_total', undefined, h.stats.writes)
       exp.family('nodepass_history_flushes_total', 'counter', 'Background traffic-history flushes.')
