@@ -157,7 +157,7 @@ function nodepassChild(name: string, url: string, ctx: StartContext): Child {
 }
 
 /**
- * A dual-end tunnel in reverse mode (tunnel-protocol.md §2): the server binds the entry port (ingress), the client
+ * A dual-end tunnel in reverse mode (docs/protocol.md §2): the server binds the entry port (ingress), the client
  * dials the server's tunnel port for its pool and connects each tunnelled connection to the target.
  */
 function nodepassDual(name: string, label: string, query: string): ForwarderSpec {

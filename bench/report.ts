@@ -64,7 +64,7 @@ function conc(c: ConfigResult, n: number): string {
   return `${fmtNum(x.failures)}, ${fmtMs(x.timeToLastEchoMs)}`
 }
 
-/** Rows = figures, columns = configurations (as in the reference table of bench-notes.md). */
+/** Rows = figures, columns = configurations (as in BENCHMARKS.md). */
 export function renderFiguresTable(r: BenchResult): string {
   const cols = r.configs.filter((c) => c.status !== 'skipped' && c.status !== 'failed')
   const direct = byName(r, 'direct')

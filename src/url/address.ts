@@ -105,7 +105,7 @@ function isLoopbackOrUnspecified(host: string): boolean {
 }
 
 /**
- * Loop guard (D5 "a target equal to the tunnel address"; tunnel-protocol.md §1): same port and either the same host,
+ * Loop guard (D5 "a target equal to the tunnel address"): same port and either the same host,
  * or both hosts local (loopback, `localhost`, unspecified or empty). Narrower than upstream, which also refuses a
  * loopback target next to a remote tunnel host (`client://server.example:443/127.0.0.1:443` is fine here).
  */
