@@ -1,7 +1,7 @@
 // Rendering URLs: Go url.Values.Encode, the master's enhanceURL / generateConfigURL (docs/master.md, Instances), and the
 // `Server started:` / `Client started:` description line (README, Logs) with the key masked.
 import { formatDuration } from '../duration.js'
-import { formatHostPort } from './address.js'
+import { joinHostPort } from './address.js'
 import { parseQueryLenient } from './query.js'
 import { POOL_TYPE_CODE, type TlsCode } from '../wire.js'
 import { LBS_BY_CODE, type BlockConfig, type TunnelConfig } from './types.js'
@@ -147,6 +147,6 @@ export function describeConfig(config: TunnelConfig): string {
   pairs.push(['dial', c.dial], ['read', formatDuration(c.readMs)], ['rate', String(c.rate)], ['slot', String(c.slot)],
     ['proxy', c.proxy ? '1' : '0'], ['block', formatBlock(c.block)], ['notcp', c.notcp ? '1' : '0'],
     ['noudp', c.noudp ? '1' : '0'])
-  const targets = c.targets.map(formatHostPort).join(',')
-  return `${c.role}://***@${formatHostPort(c.tunnel)}/${targets}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`
+  const targets = c.targets.map((t) => joinHostPort(t.host, t.port)).join(',')
+  return `${c.role}://***@${joinHostPort(c.tunnel.host, c.tunnel.port)}/${targets}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`
 }

@@ -2,10 +2,11 @@
 // decisions by the numbers docs/decisions.md defines — never at notes, specs or trackers outside it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import ts from 'typescript'
 import { ROOT } from '../helpers/bad-urls.js'
+import { sourceFiles } from '../helpers/source-files.js'
 
 /** Names of documents that live outside the repository, and paths that lead out of it. */
 const OUTSIDE = [
@@ -22,16 +23,6 @@ const OUTSIDE = [
 ]
 /** Tracker numbers are outside too (src/ and web/src/ only; tests and benchmarks may name the issue they check). */
 const TRACKER = /\bissue #?\d+/i
-
-function files(dir: string): string[] {
-  const out: string[] = []
-  for (const e of readdirSync(resolve(ROOT, dir), { withFileTypes: true })) {
-    const p = `${dir}/${e.name}`
-    if (e.isDirectory()) out.push(...files(p))
-    else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p)
-  }
-  return out
-}
 
 /** Every comment of a TypeScript source, with its line number (the compiler's scanner: strings are not comments). */
 export function commentsOf(text: string, jsx: boolean): { line: number; text: string }[] {
@@ -54,7 +45,7 @@ const SELF = 'test/unit/comment-links.test.ts'
 
 test('no comment in src/, web/src/, test/ or bench/ points at a document outside the repository', () => {
   const bad: string[] = []
-  for (const f of ['src', 'web/src', 'test', 'bench'].flatMap(files)) {
+  for (const f of ['src', 'web/src', 'test', 'bench'].flatMap(sourceFiles)) {
     if (f === SELF) continue
     const inProduct = f.startsWith('src/') || f.startsWith('web/src/')
     for (const c of commentsOf(readFileSync(resolve(ROOT, f), 'utf8'), f.endsWith('.tsx'))) {
@@ -69,7 +60,7 @@ test('every decision number a comment in src/ cites (D1, D13, …) is defined in
   const ids = decisionIds()
   assert.ok(ids.size >= 19, `docs/decisions.md defines ${ids.size} decisions`)
   const bad: string[] = []
-  for (const f of ['src', 'web/src'].flatMap(files)) {
+  for (const f of ['src', 'web/src'].flatMap(sourceFiles)) {
     for (const c of commentsOf(readFileSync(resolve(ROOT, f), 'utf8'), f.endsWith('.tsx'))) {
       for (const m of c.text.matchAll(/\bD(\d+)(?:[–-]D?(\d+))?\b/g)) {
         const from = Number(m[1])
