@@ -2,6 +2,7 @@
 // from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
 import { createServer, type Server, type Socket } from 'node:net'
 import { monotonicMs } from '../duration.js'
+import { ignore } from '../ignore.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ServerConfig } from '../url/types.js'
 import { HandshakeServer } from './handshake.js'
@@ -25,8 +26,6 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     })
   })
 }
-
-function ignore(): void {}
 
 export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
   const { log, tunables, counters } = rt

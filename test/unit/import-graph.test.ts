@@ -10,7 +10,7 @@ import { sourceFiles } from '../helpers/source-files.js'
 
 /** Layers from the bottom up; a module may import its own layer's directory and anything below it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts'],
+  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts', 'src/ignore.ts', 'src/ansi.ts'],
   ['src/url/'],
   ['src/net/'],
   ['src/tls/'],
@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/cli.ts', 'src/index.ts'],
 ]
 /** The dashboard may take these from src/ (pure data and types), nothing else. */
-const WEB_MAY_IMPORT = [/^src\/url\/params\.ts$/, /^src\/master\/types\.ts$/]
+const WEB_MAY_IMPORT = [/^src\/url\/params\.ts$/, /^src\/master\/types\.ts$/, /^src\/ansi\.ts$/]
 
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g
 
