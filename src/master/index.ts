@@ -5,7 +5,7 @@ import type { MasterConfig } from '../url/types.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
 import { InstanceManager } from './instances.js'
-import { createApiServer, listen } from './server.js'
+import { createApiServer, listen, type ApiTimeouts } from './server.js'
 import { StateStore } from './store.js'
 import { VERSION } from '../version.js'
 
@@ -21,6 +21,8 @@ export interface MasterDeps {
   /** SSE queue bound per subscriber, in frames. */
   sseQueueLimit?: number
   sseHeartbeatMs?: number
+  /** Header and whole-request time limits of the API (default 20 s and 60 s). */
+  apiTimeouts?: ApiTimeouts
 }
 
 export interface RunningMaster {
@@ -71,6 +73,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const api = await createApiServer(config.tls, buildApp({ config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt }), {
     reloadIntervalMs: deps.tunables.reloadIntervalMs,
     log,
+    ...(deps.apiTimeouts !== undefined ? { timeouts: deps.apiTimeouts } : {}),
   })
   const addr = await listen(api.server, config.listen.host, config.listen.port)
   const scheme = config.tls.mode === 0 ? 'http' : 'https'

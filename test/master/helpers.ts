@@ -84,6 +84,7 @@ export async function startInProcess(
     echo: (l) => lines.push(l),
     ...(opts.sseQueueLimit !== undefined ? { sseQueueLimit: opts.sseQueueLimit } : {}),
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.apiTimeouts !== undefined ? { apiTimeouts: opts.apiTimeouts } : {}),
   })
   t.after(() => master.close())
   return { master, api: makeApi(master.apiUrl, master.manager.apiKey), stateDir, lines }
