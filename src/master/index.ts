@@ -18,8 +18,8 @@ export interface MasterDeps {
   echo?: (line: string) => void
   /** Module exporting `runTunnel`; tests may substitute a stand-in. */
   tunnelModule?: string
-  /** SSE queue bound per subscriber, in frames. */
-  sseQueueLimit?: number
+  /** SSE queue bound per subscriber, in bytes beyond its initial burst (default 2 MiB). */
+  sseQueueBytes?: number
   sseHeartbeatMs?: number
   /** Header and whole-request time limits of the API (default 20 s and 60 s). */
   apiTimeouts?: ApiTimeouts
@@ -47,7 +47,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const log = deps.log ?? createLogger({ level: config.log })
   const version = VERSION
   const bus = new EventBus({
-    ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
+    ...(deps.sseQueueBytes !== undefined ? { queueBytes: deps.sseQueueBytes } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
   const tlsCode = String(config.tls.mode) as '0' | '1' | '2'

@@ -8,6 +8,7 @@ import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { API_ERR, ApiError, badRequest, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
+import { assertViewFits } from './frame-limits.js'
 import type { PatchPlan } from './patch.js'
 import { InstanceWorker } from './runner.js'
 import type { StateStore } from './store.js'
@@ -232,6 +233,7 @@ export class InstanceManager {
       totals: zeros(),
     }
     const l = this.#newLive(rec)
+    assertViewFits(this.#view(l))
     this.#live.set(id, l)
     await this.save()
     const view = this.#view(l)
@@ -246,6 +248,7 @@ export class InstanceManager {
     const { type } = this.#checkUrl(url)
     const enhanced = enhanceUrl(url, this.#o.inherit)
     if (enhanced === l.rec.url) throw new ApiError(409, API_ERR.CONFLICT, 'Instance URL conflict')
+    assertViewFits({ ...this.#view(l), type, url: enhanced, config: configUrl(enhanced, this.#o.inherit) })
     await this.#stop(l)
     l.rec.url = enhanced
     l.rec.type = type
