@@ -7,6 +7,7 @@ import { loadPair, selfSignedPair } from '../tls/certs.js'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
+import { tlsCode as tlsCodeOf, type TlsCode } from '../wire.js'
 import type { RequestHandler } from './app.js'
 import { methodNotAllowed } from './api-error.js'
 import { CORS_HEADERS } from './http-util.js'
@@ -39,7 +40,7 @@ export function connectRefusal(): string {
 
 export interface ApiServer {
   readonly server: Server
-  readonly tlsCode: '0' | '1' | '2'
+  readonly tlsCode: TlsCode
   close(): Promise<void>
 }
 
@@ -85,7 +86,7 @@ export async function createApiServer(
   })
   return {
     server,
-    tlsCode: String(tls.mode) as '0' | '1' | '2',
+    tlsCode: tlsCodeOf(tls.mode),
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(reload)
