@@ -1,6 +1,6 @@
 // startMaster(config, deps): the master:// mode — state, instances, the HTTP(S) API and the periodic tasks.
 import type { Tunables } from '../env.js'
-import { createLogger, stdoutSink, type Logger } from '../log.js'
+import { colourWanted, createLogger, stdoutSink, stripAnsi, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
 import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
@@ -58,7 +58,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     log,
     bus,
     inherit: { log: config.logRaw, tls: tlsCode, crt: config.crtRaw, key: config.keyRaw },
-    echo: deps.echo ?? ((line) => stdoutSink(line, 'info')),
+    echo: deps.echo ?? (colourWanted() ? (line) => stdoutSink(line, 'info') : (line) => stdoutSink(stripAnsi(line), 'info')),
     tunnelModule: deps.tunnelModule ?? DEFAULT_TUNNEL_MODULE,
   })
   const store = new StateStore(deps.stateDir, () => manager.snapshot())
