@@ -115,7 +115,8 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   })
 }
 
-interface Live {
+/** The client's current HTTP/2 session and what it learnt when it connected. */
+interface ConnectedSession {
   readonly session: ClientHttp2Session
   readonly sock: Socket
   readonly fp: string | undefined
@@ -123,8 +124,8 @@ interface Live {
 }
 
 class H2Client implements ClientTransport {
-  #live: Live | undefined
-  #connecting: Promise<Live> | undefined
+  #live: ConnectedSession | undefined
+  #connecting: Promise<ConnectedSession> | undefined
   #closed = false
   readonly #authority: string
 
@@ -132,14 +133,14 @@ class H2Client implements ClientTransport {
     this.#authority = joinHostPort(opts.host, opts.port)
   }
 
-  #session(): Promise<Live> {
+  #session(): Promise<ConnectedSession> {
     const live = this.#live
     if (live && !live.session.closed && !live.session.destroyed) return Promise.resolve(live)
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined))
     return this.#connecting
   }
 
-  async #connect(): Promise<Live> {
+  async #connect(): Promise<ConnectedSession> {
     if (this.#closed) throw new NodePassError(ERR.CLOSED, 'transport closed')
     const { opts } = this
     // TLS is forced for type=3: tls=0 here would be a peer bug; dial as tls=1 (no verification).
@@ -177,7 +178,7 @@ class H2Client implements ClientTransport {
     sock.once('close', () => session.destroy())
     if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
-    const live: Live = { session, sock, fp: ps.fp, ip: ps.remoteIp }
+    const live: ConnectedSession = { session, sock, fp: ps.fp, ip: ps.remoteIp }
     this.#keepAlive(live)
     session.once('close', () => {
       if (this.#live === live) this.#live = undefined
@@ -191,7 +192,7 @@ class H2Client implements ClientTransport {
   }
 
   /** PING every report interval; one unanswered for PING_TIMEOUT_MS (a busy peer is slow, not dead) kills the session. */
-  #keepAlive(live: Live): void {
+  #keepAlive(live: ConnectedSession): void {
     let sentAt = 0
     const timer = setInterval(() => {
       if (live.session.destroyed || live.session.closed) return clearInterval(timer)

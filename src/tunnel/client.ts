@@ -10,11 +10,11 @@ import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
 import { CONTROL_ID, POOL_KIND_BY_CODE, TS_CAPABILITY } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ClientTransport, TlsVerify } from '../transport/types.js'
 
-export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attempt> {
+export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   counters.mode = 2
   const hc = await clientHandshake({

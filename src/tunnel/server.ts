@@ -11,7 +11,7 @@ import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
 import { CONTROL_ID, POOL_TYPE_CODE, tlsCode } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
 import { loadCerts } from '../tls/lazy.js'
@@ -27,7 +27,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   })
 }
 
-export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
+export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
   if (cfg.tls.mode !== 0) rt.creds ??= await (await loadCerts()).createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
