@@ -57,6 +57,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     }),
     creds: undefined,
     stickyMode: undefined,
+    ingress: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
@@ -99,6 +100,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.ingress?.close()
         rt.plane.close()
       })()
       return closing
