@@ -58,10 +58,17 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     const closingTransport = transport.close()
     session?.close()
     pool.close()
-    ingress?.close()
     await closingTransport
   }
   try {
+    // Forward mode: bound as soon as the mode is known and kept across restarts (Runtime.ingress), so users who
+    // arrive while the pool fills or the tunnel restarts are held until it is ready.
+    if (hc.flow === '+') {
+      ingress = rt.ingress ??= await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
+    } else if (rt.ingress) {
+      rt.ingress.close()
+      rt.ingress = undefined
+    }
     log.info('Getting tunnel pool ready...')
     filler.start()
     let control
@@ -71,7 +78,6 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
-    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
