@@ -13,7 +13,7 @@ import { joinHostPort, unmapIp } from '../net/addr.js'
 import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../net/udp-buffers.js'
 import { fingerprint } from '../tunnel/protocol.js'
 import { OPENER, readOpener } from './opener.js'
-import { tuneConnection } from './quic-patches.js'
+import { patchQuicStream, releaseStreams, tuneConnection } from './quic-patches.js'
 import type { Logger as NpLogger } from '../log.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
@@ -134,6 +134,7 @@ async function serverTransport(opts: ServerTransportOptions): ReturnType<Transpo
 }
 
 function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTransportOptions['creds']>, udpBudget: number): ReturnType<TransportFactory['server']> {
+  patchQuicStream() // before the first connection: it holds streams that arrive with the handshake (quic-patches.ts, 4)
   const server = new QUICServer({
     crypto: { key: toArrayBuffer(randomBytes(32)), ops: serverCryptoOps },
     config: { ...tuning(opts.max, udpBudget), ...creds.pair(), verifyPeer: false },
@@ -165,6 +166,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
         },
       )
     })
+    releaseStreams(conn)
   })
   server.addEventListener(events.EventQUICServerError.name, (evt: Event) => {
     opts.log.debug(`QUIC server error: ${describeError((evt as events.EventQUICServerError).detail)}`)
