@@ -5,8 +5,10 @@
 // quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
 import { Duplex } from 'node:stream'
+import { readFileSync } from 'node:fs'
+import * as nodeTls from 'node:tls'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
+import { QUICClient, QUICServer, errors, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
@@ -97,6 +99,35 @@ function growBuffers(owner: QUICServer | QUICClient, log: NpLogger): void {
 
 function quietLogger(): Logger {
   return new Logger('quic', LogLevel.SILENT, [])
+}
+
+let trusted: string[] | undefined
+
+/**
+ * The CAs a tls=2 client trusts, as node:tls does for the TCP pools: Node's default list (bundled roots, plus the
+ * system store when Node runs with --use-system-ca) and NODE_EXTRA_CA_CERTS. quiche is given them explicitly: left
+ * to itself BoringSSL only looks in its compiled-in OpenSSL directories and knows nothing of NODE_EXTRA_CA_CERTS.
+ * tls.getCACertificates() (Node >= 22.15) already includes the extra file; older Node reads it here, as Node does
+ * at startup.
+ */
+export function trustedCas(): string[] {
+  if (trusted) return trusted
+  const get = (nodeTls as { getCACertificates?: (type?: string) => string[] }).getCACertificates
+  if (typeof get === 'function') {
+    trusted = get('default')
+    return trusted
+  }
+  const list = [...nodeTls.rootCertificates]
+  const extra = process.env.NODE_EXTRA_CA_CERTS
+  if (extra) {
+    try {
+      list.push(...(readFileSync(extra, 'latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []))
+    } catch {
+      // Node warns about an unreadable file at startup itself; the certificate then stays untrusted.
+    }
+  }
+  trusted = list
+  return trusted
 }
 
 const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
@@ -239,12 +270,20 @@ class QuicClientTransport implements ClientTransport {
           serverName: opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host,
           localHost: address.includes(':') ? '::' : '0.0.0.0',
           crypto: { ops: clientCryptoOps },
-          config: { ...tuning(opts.max, udpBudget), verifyPeer: opts.tls.mode === 2 },
+          config: { ...tuning(opts.max, udpBudget), ...(opts.tls.mode === 2 ? { verifyPeer: true, ca: trustedCas() } : { verifyPeer: false }) },
           logger: quietLogger(),
         },
         { timer: opts.tunables.tcpDialTimeoutMs },
       )
     } catch (err) {
+      if (err instanceof errors.ErrorQUICConnectionLocalTLS) {
+        const name = opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host
+        throw new NodePassError(
+          ERR.TLS_FAILED,
+          `dial ${where}/quic: certificate verification failed: the server's certificate is not signed by a trusted CA (system store or NODE_EXTRA_CA_CERTS) or not valid for ${name}`,
+          { cause: err },
+        )
+      }
       throw new NodePassError(ERR.DIAL_FAILED, `dial ${where}/quic: ${describeError(err)}`, { cause: err })
     }
     growBuffers(client, opts.log)
