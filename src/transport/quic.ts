@@ -4,11 +4,11 @@
 // writes the 4-byte ID. Keep-alive 5 s, idle timeout 15 s (as upstream), payload sizes raised for throughput.
 // quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { readFileSync } from 'node:fs'
 import * as nodeTls from 'node:tls'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { QUICClient, QUICServer, errors, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
+import { QUICClient, QUICServer, errors, events, type QUICConnection } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
@@ -16,6 +16,7 @@ import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../net/udp-buffers.js'
 import { fingerprint } from '../tunnel/protocol.js'
 import { OPENER, readOpener } from './opener.js'
 import { patchQuicStream, releaseStreams, tuneConnection } from './quic-patches.js'
+import { QuicDuplex } from './quic-stream.js'
 import type { Logger as NpLogger } from '../log.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
@@ -150,15 +151,6 @@ const clientCryptoOps = {
   },
 }
 
-/** A QUIC stream as a Node Duplex: end() sends FIN, destroy() resets the stream, the peer's FIN is EOF. */
-export function quicDuplex(qs: QUICStream): Duplex {
-  const d = Duplex.fromWeb({ readable: qs.readable, writable: qs.writable }, { allowHalfOpen: true } as never)
-  d.once('close', () => {
-    if (!qs.closed) qs.destroy({ force: true }).catch(() => {})
-  })
-  return d
-}
-
 async function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
   if (!opts.creds) throw new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2')
   return startServer(opts, opts.creds, await udpReceiveBudget())
@@ -186,7 +178,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => conns.delete(conn), { once: true })
     conn.addEventListener(events.EventQUICConnectionStream.name, (sevt: Event) => {
       const qs = (sevt as events.EventQUICConnectionStream).detail
-      const stream = quicDuplex(qs)
+      const stream = new QuicDuplex(qs, opts.endMarker === true)
       stream.on('error', () => {})
       if (!opts.accepting()) return void stream.destroy()
       readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
@@ -302,7 +294,7 @@ class QuicClientTransport implements ClientTransport {
     const live = await this.#connection()
     let stream: Duplex
     try {
-      stream = quicDuplex(live.client.connection.newStream('bidi'))
+      stream = new QuicDuplex(live.client.connection.newStream('bidi'), this.opts.endMarker === true)
     } catch (err) {
       // The connection is unusable (e.g. stream limit or closing): drop it so the next dial re-dials.
       if (this.#live === live) {

@@ -9,7 +9,7 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, TS_CAPABILITY } from './protocol.js'
+import { CONTROL_ID, FEATURE_QUIC_END, TS_CAPABILITY, knownFeatures } from './protocol.js'
 import { Session } from './session.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
@@ -38,6 +38,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     log,
     tunables,
     max,
+    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(

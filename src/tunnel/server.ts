@@ -8,7 +8,7 @@ import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID } from './protocol.js'
+import { CONTROL_ID, FEATURE_QUIC_END } from './protocol.js'
 import { Session } from './session.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
@@ -100,6 +100,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       log,
       tunables,
       max: cfg.max,
+      endMarker: h.features.includes(FEATURE_QUIC_END),
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()

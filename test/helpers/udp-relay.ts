@@ -5,8 +5,11 @@ import { createSocket, type RemoteInfo } from 'node:dgram'
 import { once } from 'node:events'
 
 export type Direction = 'toServer' | 'toClient'
-/** What to do with one datagram: undefined passes it, null drops it, a list sends those datagrams instead. */
-export type Verdict = undefined | null | Buffer[]
+/**
+ * What to do with one datagram: undefined passes it, null drops it, a list sends those datagrams instead, and
+ * `{ delayMs }` sends it that much later.
+ */
+export type Verdict = undefined | null | Buffer[] | { readonly delayMs: number }
 export type RelayHook = (dir: Direction, msg: Buffer) => Verdict
 
 export interface UdpRelay {
@@ -22,15 +25,26 @@ export async function udpRelay(serverPort: number, hook: RelayHook = () => undef
   front.on('error', () => {})
   back.on('error', () => {})
   let client: RemoteInfo | undefined
+  let closed = false
+  const delayed = new Set<NodeJS.Timeout>()
   const seen = { toServer: 0, toClient: 0 }
   const forward = (dir: Direction, msg: Buffer): void => {
     seen[dir]++
     const v = hook(dir, msg)
-    const out = v === undefined ? [msg] : (v ?? [])
-    for (const m of out) {
+    const send = (m: Buffer): void => {
+      if (closed) return
       if (dir === 'toServer') back.send(m, serverPort, '127.0.0.1')
       else if (client) front.send(m, client.port, client.address)
     }
+    if (v && !Array.isArray(v)) {
+      const timer = setTimeout(() => {
+        delayed.delete(timer)
+        send(msg)
+      }, v.delayMs)
+      delayed.add(timer)
+      return
+    }
+    for (const m of v === undefined ? [msg] : (v ?? [])) send(m)
   }
   front.on('message', (msg, rinfo) => {
     client ??= rinfo
@@ -44,6 +58,8 @@ export async function udpRelay(serverPort: number, hook: RelayHook = () => undef
     port: front.address().port,
     seen,
     async close() {
+      closed = true
+      for (const timer of delayed) clearTimeout(timer)
       await Promise.all([new Promise<void>((r) => front.close(() => r())), new Promise<void>((r) => back.close(() => r()))])
     },
   }
