@@ -87,3 +87,34 @@ test('quic: a Go-style client whose first streams ride with its handshake Finish
   assert.equal(new Set(ids).size, 16)
   assert.ok(ids.includes('00000000'), 'the control ID was handed out')
 })
+
+test('quic: a datagram a Go peer spreads over two QUIC packets reaches the UDP reader whole', async (t) => {
+  const chunks: Buffer[] = []
+  let gotChunk: (() => void) | undefined
+  const { port } = await poolServer(t, (ps) => {
+    ps.stream.on('data', (c: Buffer) => {
+      chunks.push(c)
+      gotChunk?.()
+    })
+  })
+  const relay = await udpRelay(port)
+  t.after(() => relay.close())
+  // quic-go starts with ~1,250-byte packets: a 1,399-byte datagram written at once goes out as two packets.
+  const client = await goClient(t, relay.port, 1250)
+  const qs = client.connection.newStream('bidi')
+  const w = qs.writable.getWriter()
+  await w.write(new Uint8Array([0]))
+  await readExactly(qs, 4, 5000)
+  for (let i = 0; i < 8; i++) {
+    const datagram = Buffer.alloc(1399, i + 1)
+    const before = relay.seen.toServer
+    const arrived = new Promise<void>((r) => (gotChunk = r))
+    await w.write(datagram)
+    await arrived
+    await new Promise((r) => setImmediate(r))
+    assert.ok(relay.seen.toServer - before >= 2, `datagram ${i} went out in ${relay.seen.toServer - before} packet(s)`)
+    assert.deepEqual(chunks.map((c) => c.length), [1399], `datagram ${i} arrived as one read`)
+    assert.ok(chunks[0]!.equals(datagram))
+    chunks.length = 0
+  }
+})
