@@ -58,14 +58,22 @@ interface HoldingConnection {
   start: (this: HoldingConnection, ...args: unknown[]) => Promise<void>
 }
 
+/**
+ * What the corrections found in this process. Each replaces a library internal only where it exists, so a library
+ * (or Node) that changes them runs unpatched rather than broken; test/platform/node-internals.test.ts asserts that
+ * they were all found, so such a change turns CI red instead of passing unnoticed.
+ */
+export const quicPatchReport = { streamPatched: false, streamHolding: false, connectionsTuned: 0, connectionsWithoutInternals: 0 }
+
 /** Installs correction 1 on QUICStream.prototype once; returns whether it applies to the installed version. */
 export function patchQuicStream(): boolean {
   if (applied !== undefined) return applied
-  applied = quicVersion() === PATCHED_QUIC_VERSION
-  if (!applied) return false
-  patchStreamHolding()
   const proto = QUICStream.prototype as unknown as StreamInternals
   const original = proto.writableWrite
+  applied = quicVersion() === PATCHED_QUIC_VERSION && typeof original === 'function'
+  if (!applied) return false
+  quicPatchReport.streamPatched = true
+  patchStreamHolding()
   // Same contract as the original (resolve once the whole chunk is in quiche's stream buffer, wait for the
   // connection to wake the stream when it is short), minus the send() for a write that quiche did not take.
   proto.writableWrite = async function writableWrite(this: StreamInternals, chunk: Uint8Array): Promise<void> {
@@ -93,6 +101,8 @@ export function patchQuicStream(): boolean {
 function patchStreamHolding(): void {
   const proto = QUICConnectionClass.prototype as unknown as HoldingConnection
   const { start, processStreams } = proto
+  if (typeof start !== 'function' || typeof processStreams !== 'function') return
+  quicPatchReport.streamHolding = true
   proto.start = function holdingStart(this: HoldingConnection, ...args: unknown[]): Promise<void> {
     if (this.type === 'server') this.npHeld = true
     return start.apply(this, args)
@@ -118,6 +128,12 @@ export function releaseStreams(connection: QUICConnection): void {
 export function tuneConnection(connection: QUICConnection): void {
   if (!patchQuicStream()) return
   const c = connection as unknown as ConnectionInternals
+  if (typeof c.handleEventQUICStreamSend !== 'function' || typeof c.send !== 'function' ||
+    typeof c.recvLock?.withF !== 'function' || typeof c.recvLock.isLocked !== 'function') {
+    quicPatchReport.connectionsWithoutInternals++
+    return
+  }
+  quicPatchReport.connectionsTuned++
   let pending = false
   c.handleEventQUICStreamSend = () => {
     if (pending) return

@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { request } from 'node:http'
 import { HandshakeServer, clientHandshake } from '../../src/tunnel/handshake.js'
-import { handshakeToken } from '../../src/tunnel/protocol.js'
+import { handshakeToken } from '../../src/wire.js'
 import { memLogger } from '../helpers/config.js'
 
 const KEY = 'feature-key'
