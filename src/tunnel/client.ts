@@ -8,7 +8,7 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, POOL_KIND_BY_CODE, TS_CAPABILITY } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
@@ -37,6 +37,7 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     log,
     tunables,
     max,
+    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(

@@ -9,7 +9,7 @@ import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID, POOL_TYPE_CODE, tlsCode } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_TYPE_CODE, tlsCode } from '../wire.js'
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
@@ -98,6 +98,7 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
       log,
       tunables,
       max: cfg.max,
+      endMarker: h.features.includes(FEATURE_QUIC_END),
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()
