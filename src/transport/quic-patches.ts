@@ -42,13 +42,21 @@ interface ConnectionInternals {
 
 let applied: boolean | undefined
 
+/**
+ * What the corrections found in this process. Each replaces a library internal only where it exists, so a library
+ * (or Node) that changes them runs unpatched rather than broken; test/platform/node-internals.test.ts asserts that
+ * they were all found, so such a change turns CI red instead of passing unnoticed.
+ */
+export const quicPatchReport = { streamPatched: false, connectionsTuned: 0, connectionsWithoutInternals: 0 }
+
 /** Installs correction 1 on QUICStream.prototype once; returns whether it applies to the installed version. */
 export function patchQuicStream(): boolean {
   if (applied !== undefined) return applied
-  applied = quicVersion() === PATCHED_QUIC_VERSION
-  if (!applied) return false
   const proto = QUICStream.prototype as unknown as StreamInternals
   const original = proto.writableWrite
+  applied = quicVersion() === PATCHED_QUIC_VERSION && typeof original === 'function'
+  if (!applied) return false
+  quicPatchReport.streamPatched = true
   // Same contract as the original (resolve once the whole chunk is in quiche's stream buffer, wait for the
   // connection to wake the stream when it is short), minus the send() for a write that quiche did not take.
   proto.writableWrite = async function writableWrite(this: StreamInternals, chunk: Uint8Array): Promise<void> {
@@ -76,6 +84,12 @@ export function patchQuicStream(): boolean {
 export function tuneConnection(connection: QUICConnection): void {
   if (!patchQuicStream()) return
   const c = connection as unknown as ConnectionInternals
+  if (typeof c.handleEventQUICStreamSend !== 'function' || typeof c.send !== 'function' ||
+    typeof c.recvLock?.withF !== 'function' || typeof c.recvLock.isLocked !== 'function') {
+    quicPatchReport.connectionsWithoutInternals++
+    return
+  }
+  quicPatchReport.connectionsTuned++
   let pending = false
   c.handleEventQUICStreamSend = () => {
     if (pending) return
