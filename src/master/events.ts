@@ -1,26 +1,39 @@
-// SSE fan-out (D14): upstream's frames, a comment heartbeat, per-subscriber bounded queues driven by socket
-// backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
+// SSE fan-out (D14): upstream's frames, a comment heartbeat, per-subscriber queues bounded in bytes and driven by
+// socket backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
 // burst); events are never dropped silently, and one stalled subscriber never delays another.
 import type { ServerResponse } from 'node:http'
 import { EventJournal } from './event-journal.js'
+import { MAX_FRAME_BYTES, fitLogs } from './frame-limits.js'
 import type { EventType, InstanceView } from './types.js'
 
+/** Bytes a subscriber may have waiting behind its socket (beyond its `initial` burst) before it is disconnected. */
+export const DEFAULT_SSE_QUEUE_BYTES = 2 * 1024 * 1024
+
 export interface EventBusOptions {
-  /** Frames a subscriber may have waiting behind its socket before it is disconnected. */
-  queueLimit?: number
+  /** Bytes a subscriber may have queued behind its socket, beyond its `initial` burst, before it is disconnected. */
+  queueBytes?: number
   heartbeatMs?: number
   /** Journal bound for resumable events, in frames (default 4,096; bytes are capped at 4 MiB either way). */
   journalFrames?: number
 }
 
-/** One frame; `id` (resumable events) goes last, so the `event:` and `data:` lines stay as upstream writes them. */
+/**
+ * One frame, never over MAX_FRAME_BYTES as long as the view fits its own limit: a long `logs` line is cut. `id`
+ * (resumable events) goes last, so the `event:` and `data:` lines stay as upstream writes them.
+ */
 export function formatFrame(type: EventType, instance: InstanceView | null, logs = '', id?: string): string {
-  const data = JSON.stringify({ type, time: new Date().toISOString(), instance, logs })
-  return id === undefined ? `event: instance\ndata: ${data}\n\n` : `event: instance\ndata: ${data}\nid: ${id}\n\n`
+  const head = { type, time: new Date().toISOString(), instance }
+  const tail = id === undefined ? '\n' : `\nid: ${id}\n`
+  const frame = `event: instance\ndata: ${JSON.stringify({ ...head, logs })}${tail}\n`
+  if (logs === '' || Buffer.byteLength(frame, 'utf8') <= MAX_FRAME_BYTES) return frame
+  const empty = `event: instance\ndata: ${JSON.stringify({ ...head, logs: '' })}${tail}\n`
+  const fitted = fitLogs(logs, MAX_FRAME_BYTES - Buffer.byteLength(empty, 'utf8') + 2)
+  return `event: instance\ndata: ${JSON.stringify({ ...head, logs: fitted })}${tail}\n`
 }
 
 class Subscriber {
   readonly #queue: string[] = []
+  #queuedBytes = 0
   #closed = false
 
   constructor(
@@ -36,15 +49,22 @@ class Subscriber {
     return this.#closed
   }
 
+  /** What waits in this subscriber's queue (not yet handed to its socket). */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#queue.length, bytes: this.#queuedBytes }
+  }
+
   send(frame: string): void {
     if (this.#closed) return
     if (this.#queue.length > 0 || this.res.writableNeedDrain) {
-      if (this.#queue.length >= this.limit) {
+      const bytes = Buffer.byteLength(frame, 'utf8')
+      if (this.#queuedBytes + bytes > this.limit) {
         this.res.destroy()
         this.#finish()
         return
       }
       this.#queue.push(frame)
+      this.#queuedBytes += bytes
       return
     }
     this.res.write(frame)
@@ -52,7 +72,9 @@ class Subscriber {
 
   #flush(): void {
     while (this.#queue.length > 0 && !this.#closed) {
-      const ok = this.res.write(this.#queue.shift()!)
+      const frame = this.#queue.shift()!
+      this.#queuedBytes -= Buffer.byteLength(frame, 'utf8')
+      const ok = this.res.write(frame)
       if (!ok) return
     }
   }
@@ -69,6 +91,7 @@ class Subscriber {
     if (this.#closed) return
     this.#closed = true
     this.#queue.length = 0
+    this.#queuedBytes = 0
     this.onClose(this)
   }
 }
@@ -82,7 +105,7 @@ export class EventBus {
   readonly resumes = { replayed: 0, initial: 0 }
 
   constructor(opts: EventBusOptions = {}) {
-    this.#limit = opts.queueLimit ?? 1024
+    this.#limit = opts.queueBytes ?? DEFAULT_SSE_QUEUE_BYTES
     this.#journal = new EventJournal(opts.journalFrames)
     this.#timer = setInterval(() => {
       for (const s of this.#subs) s.send(': heartbeat\n\n')
@@ -94,14 +117,23 @@ export class EventBus {
     return this.#subs.size
   }
 
+  /** Each subscriber's queue, for tests and metrics. */
+  queues(): { frames: number; bytes: number }[] {
+    return [...this.#subs].map((s) => s.queued)
+  }
+
   /**
    * Takes over `res` as an event stream: headers, `retry: 3000`, then the frames after `lastEventId` from the
    * journal, or (no ID, or one the journal cannot answer) the `initial` burst, every frame carrying the newest ID.
    */
-  subscribe(res: ServerResponse, headers: Record<string, string>, initial: () => InstanceView[], lastEventId?: string): void {
+  subscribe(
+    res: ServerResponse,
+    headers: Record<string, string>,
+    initial: InstanceView[] | (() => InstanceView[]),
+    lastEventId?: string,
+  ): void {
     const missed = lastEventId ? this.#journal.since(lastEventId) : undefined
     if (lastEventId) this.resumes[missed ? 'replayed' : 'initial']++
-    const burst = missed ? [] : initial()
     res.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream',
@@ -109,11 +141,12 @@ export class EventBus {
       Connection: 'keep-alive',
     })
     res.socket?.setNoDelay(true)
-    const sub = new Subscriber(res, this.#limit + (missed ?? burst).length, (s) => this.#subs.delete(s))
+    const frames = missed ?? (typeof initial === 'function' ? initial() : initial).map((inst) => formatFrame('initial', inst, '', this.#journal.headId))
+    const burst = frames.reduce((n, f) => n + Buffer.byteLength(f, 'utf8'), 0)
+    const sub = new Subscriber(res, this.#limit + burst, (s) => this.#subs.delete(s))
     this.#subs.add(sub)
     sub.send('retry: 3000\n\n')
-    if (missed) for (const frame of missed) sub.send(frame)
-    else for (const inst of burst) sub.send(formatFrame('initial', inst, '', this.#journal.headId))
+    for (const frame of frames) sub.send(frame)
   }
 
   publish(type: Exclude<EventType, 'initial' | 'shutdown'>, instance: InstanceView, logs = ''): void {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict'
 import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { until } from '../helpers/net.js'
 import { FILE_BYTES, HEADER_BYTES, RECORD_BYTES, TrafficHistory } from '../../src/master/history.js'
-import { makeApi, spawnLauncher, startInProcess, tempDir, waitFor } from './helpers.js'
+import { makeApi, spawnLauncher, startInProcess, tempDir } from './helpers.js'
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0) // a Saturday noon, on a day boundary's safe side
 const totals = (n: number): { tcprx: number; tcptx: number; udprx: number; udptx: number } => ({ tcprx: n, tcptx: 2 * n, udprx: 0, udptx: 0 })
@@ -70,7 +71,7 @@ test('/traffic routes: exact errors, dense points, reset keeps history, delete r
   const { api, stateDir } = await startInProcess(t, { historyFlushMs: 200 })
   const a = await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })
   const id = a.json.id as string
-  await waitFor('traffic', async () => (await api.req('GET', `/instances/${id}`)).json.tcprx >= 3000)
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.tcprx >= 3000, 10_000, 'traffic')
 
   const bad: [string, string][] = [
     ['range=5x', 'Invalid range: "5x" (use a number and m, h or d, e.g. 24h)'],
@@ -105,11 +106,11 @@ test('/traffic routes: exact errors, dense points, reset keeps history, delete r
   const before = sum((await api.req('GET', `/instances/${id}/traffic?range=1h&step=1h`)).json.points)
   assert.ok(before >= 3000)
   assert.equal((await api.req('PATCH', `/instances/${id}`, { action: 'reset' })).json.tcprx, 0)
-  const after = await waitFor('history grows after reset', async () => {
+  const after = await until(async () => {
     const inst = (await api.req('GET', `/instances/${id}`)).json
     const h = sum((await api.req('GET', `/instances/${id}/traffic?range=1h&step=1h`)).json.points)
     return inst.tcprx >= 2000 && h >= before + 2000 ? { inst, h } : undefined
-  })
+  }, 10_000, 'history grows after reset')
   assert.ok(after.h <= before + after.inst.tcprx + 2000, `history ${after.h} ≤ before ${before} + since reset ${after.inst.tcprx} (+2 steps)`)
 
   const all = await api.req('GET', '/traffic?range=24h&step=1h')
@@ -117,7 +118,7 @@ test('/traffic routes: exact errors, dense points, reset keeps history, delete r
   assert.deepEqual(all.json.instances.map((i: { id: string }) => i.id), [id])
   assert.ok(all.json.instances[0].points.length >= 25)
 
-  await waitFor('history file', async () => (await readdir(join(stateDir, 'history'))).includes(`${id}.bin`))
+  await until(async () => (await readdir(join(stateDir, 'history'))).includes(`${id}.bin`), 10_000, 'history file')
   assert.equal((await api.req('DELETE', `/instances/${id}`)).status, 204)
   assert.deepEqual(await readdir(join(stateDir, 'history')), [])
 })
@@ -130,13 +131,13 @@ test('kill -9: every point flushed before the kill is back after a restart, with
   const id = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })).json.id as string
   const flushes = async (a = api): Promise<number> =>
     Number(/^nodepass_history_flushes_total (\d+)$/m.exec((await a.req('GET', '/metrics')).text)![1])
-  const seen = await waitFor('traffic', async () => {
+  const seen = await until(async () => {
     const v = (await api.req('GET', `/instances/${id}`)).json.tcprx as number
     return v >= 5000 ? v : undefined
-  })
+  }, 10_000, 'traffic')
   // two more flushes: one that started after `seen` was observed has finished
   const f0 = await flushes()
-  await waitFor('two flushes', async () => (await flushes()) >= f0 + 2)
+  await until(async () => (await flushes()) >= f0 + 2, 10_000, 'two flushes')
   first.child.kill('SIGKILL')
   await first.exited
 
@@ -146,11 +147,11 @@ test('kill -9: every point flushed before the kill is back after a restart, with
   const stored = (await api2.req('GET', `/instances/${id}`)).json.tcprx as number
   assert.ok(kept >= seen, `history after kill -9 (${kept}) has everything seen before the flushes (${seen})`)
   // the history never has more than the totals did, and keeps growing from them without double counting
-  const grown = await waitFor('history continues', async () => {
+  const grown = await until(async () => {
     const inst = (await api2.req('GET', `/instances/${id}`)).json
     const h = sum((await api2.req('GET', `/instances/${id}/traffic?range=1h&step=1m`)).json.points)
     return inst.tcprx >= stored + 3000 && h >= kept + 3000 ? { total: inst.tcprx as number, h } : undefined
-  })
+  }, 10_000, 'history continues')
   assert.ok(grown.h <= grown.total + 3000, `history ${grown.h} ≤ totals ${grown.total} (+3 steps: the state file may trail the history by a save)`)
   const st = await stat(join(dir, 'history', `${id}.bin`))
   assert.equal(st.size, FILE_BYTES)

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
+import { until } from '../helpers/net.js'
 import { Exposition, Histogram, escapeLabel } from '../../src/master/prom.js'
-import { startInProcess, waitFor } from './helpers.js'
+import { startInProcess } from './helpers.js'
 
 const PROMTOOL = process.env.NP_PROMTOOL ?? '/usr/bin/promtool'
 
@@ -47,8 +48,8 @@ test('/metrics: auth by X-API-Key or Bearer, instance families with labels, rout
   const ida = a.json.id as string
   const idb = b.json.id as string
   await api.req('PATCH', `/instances/${idb}`, { restart: false })
-  await waitFor('a counts bytes', async () => (await api.req('GET', `/instances/${ida}`)).json.tcprx >= 2000)
-  await waitFor('b in error', async () => (await api.req('GET', `/instances/${idb}`)).json.status === 'error')
+  await until(async () => (await api.req('GET', `/instances/${ida}`)).json.tcprx >= 2000, 10_000, 'a counts bytes')
+  await until(async () => (await api.req('GET', `/instances/${idb}`)).json.status === 'error', 10_000, 'b in error')
 
   const noKey = await api.req('GET', '/metrics', undefined, { 'X-API-Key': '' })
   assert.equal(noKey.status, 401)

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
+import { until } from '../helpers/net.js'
 import { EventBus } from '../../src/master/events.js'
 import { emptyMeta, type InstanceView } from '../../src/master/types.js'
-import { SseClient, startInProcess, waitFor, type Api } from './helpers.js'
+import { SseClient, startInProcess, type Api } from './helpers.js'
 
 /** Complete frames (blocks with a data line) of a raw stream, as text, with their ids. */
 function blocks(raw: string): { id: string; text: string; type: string }[] {
@@ -74,7 +75,7 @@ test('Last-Event-ID replays exactly the missed frames; unknown, foreign and futu
   const metrics = (await api.req('GET', '/metrics')).text
   assert.match(metrics, /^nodepass_sse_resumes_total\{result="replayed"\} 1$/m)
   assert.match(metrics, /^nodepass_sse_resumes_total\{result="initial"\} 3$/m)
-  await waitFor('watcher still open', () => !watcher.ended && master !== undefined)
+  await until(() => !watcher.ended && master !== undefined, 10_000, 'watcher still open')
 })
 
 test('the journal is bounded: an id older than the bound gets a fresh initial burst', async (t) => {
