@@ -8,13 +8,13 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, POOL_KIND_BY_CODE, TS_CAPABILITY } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ClientTransport, TlsVerify } from '../transport/types.js'
 
-export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attempt> {
+export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   counters.mode = 2
   const hc = await clientHandshake({
@@ -37,6 +37,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     log,
     tunables,
     max,
+    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(

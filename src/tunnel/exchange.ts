@@ -10,7 +10,8 @@ import type { TunnelConfig } from '../url/types.js'
 import type { ConnPool, PoolConn } from './pool.js'
 import type { Counters } from './stats.js'
 import type { Signal } from '../wire.js'
-import { paced, parseHostPort, replay, type DataPlane } from '../net/plane.js'
+import { paced, replay, type DataPlane } from '../net/plane.js'
+import { splitHostPort } from '../url/address.js'
 import { relay } from './relay.js'
 import { DatagramWriter, readDatagrams } from './udp-frame.js'
 import { IdleTimer } from './idle-timer.js'
@@ -126,7 +127,8 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   })
   let target: Socket | undefined
   try {
-    const user = parseHostPort(sig.remote ?? '') ?? { host: '0.0.0.0', port: 0 }
+    const remote = splitHostPort(sig.remote ?? '')
+    const user = remote && remote.host !== '' ? remote : { host: '0.0.0.0', port: 0 }
     target = track(ctx, (await ctx.plane.dialTarget(user)).socket)
   } catch (err) {
     release()

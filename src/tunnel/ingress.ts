@@ -12,6 +12,7 @@ import { NodePassError, ERR, describeError } from '../errors.js'
 import type { HostPort } from '../url/types.js'
 import { joinHostPort } from '../net/addr.js'
 import { raiseUdpBuffers } from '../net/udp-buffers.js'
+import { ignore } from '../ignore.js'
 
 export interface IngressHandlers {
   tcp(socket: Socket): void
@@ -21,7 +22,6 @@ export interface IngressHandlers {
 const MAX_HELD = 1024
 
 /** One shared no-op 'error' listener (not a new closure per accepted socket). */
-function ignore(): void {}
 
 export class Ingress {
   #handlers: IngressHandlers | undefined
@@ -40,7 +40,7 @@ export class Ingress {
     // A failed accept (e.g. EMFILE) drops that one connection; the listener keeps serving.
     tcp?.on('error', ignore)
     udp?.on('message', (msg, rinfo) => this.#handlers?.udp(msg, rinfo))
-    udp?.on('error', () => {})
+    udp?.on('error', ignore)
   }
 
   /** Binds TCP and/or UDP on `addr`; rejects (closing whatever was bound) when either fails. */

@@ -5,8 +5,8 @@ import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID } from '../wire.js'
 import { monotonicMs } from '../duration.js'
+import { ignore } from '../ignore.js'
 
-function ignore(): void {}
 
 export interface PoolConn {
   readonly id: string

@@ -10,7 +10,7 @@ import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import type * as ServerEnd from './server.js'
 import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
@@ -24,7 +24,7 @@ import { RetrySchedule } from './retry.js'
 const loadServer = (): Promise<typeof ServerEnd> => import('./server.js')
 const loadClient = (): Promise<typeof ClientEnd> => import('./client.js')
 
-async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
+async function startAttempt(cfg: TunnelConfig, rt: AttemptContext): Promise<Attempt> {
   if (cfg.role === 'server') return (await loadServer()).startServer(cfg, rt)
   // Client: a bindable tunnel address means single-end forwarding (mode 1), otherwise dual-end (mode 2).
   const want = rt.stickyMode ?? cfg.mode
@@ -44,7 +44,7 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
 
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const counters = new Counters()
-  const rt: Runtime = {
+  const rt: AttemptContext = {
     log: deps.log,
     tunables: deps.tunables,
     counters,

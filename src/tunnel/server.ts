@@ -2,15 +2,16 @@
 // from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
 import { createServer, type Server, type Socket } from 'node:net'
 import { monotonicMs } from '../duration.js'
+import { ignore } from '../ignore.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ServerConfig } from '../url/types.js'
 import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID, POOL_TYPE_CODE, tlsCode } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_TYPE_CODE, tlsCode } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
 import { loadCerts } from '../tls/lazy.js'
@@ -26,9 +27,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   })
 }
 
-function ignore(): void {}
-
-export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
+export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
   if (cfg.tls.mode !== 0) rt.creds ??= await (await loadCerts()).createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
@@ -99,6 +98,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       log,
       tunables,
       max: cfg.max,
+      endMarker: h.features.includes(FEATURE_QUIC_END),
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()

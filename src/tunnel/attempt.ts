@@ -1,4 +1,5 @@
-// What one tunnel process keeps across restarts of its tunnel (counters, certificate, detected mode).
+// One start of a tunnel (Attempt) and what every attempt of one tunnel shares, kept across its restarts
+// (AttemptContext: counters, certificate, detected mode, data plane).
 import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { ServerCredentials } from '../tls/certs.js'
@@ -7,7 +8,8 @@ import type { TunnelStats } from './types.js'
 import type { DataPlane } from '../net/plane.js'
 import type { Ingress } from './ingress.js'
 
-export interface Runtime {
+/** Given to every start attempt of one tunnel; lives as long as the tunnel, across restarts. */
+export interface AttemptContext {
   readonly log: Logger
   readonly tunables: Tunables
   readonly counters: Counters
