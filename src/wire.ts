@@ -1,7 +1,7 @@
 // The only wire-format module: every byte two NodePass peers exchange is defined here — the default key, the
 // handshake token and config JSON with its type/tls codes, control-line framing, pool IDs, fingerprints, UDP framing
 // and the transports' own bytes (stream opener, WebSocket pool-full reply, HTTP/2 path, ALPN names).
-// Byte-compatible with Go NodePass (tunnel-protocol.md §1, §3, §4, §5); pinned by test/unit/protocol.test.ts.
+// Byte-compatible with Go NodePass (docs/protocol.md); pinned by test/unit/protocol.test.ts.
 // A leaf module (node:crypto only), so every layer can use it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 

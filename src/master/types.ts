@@ -1,4 +1,4 @@
-// API shapes of the master (master-api.md §3) and the persisted record behind each instance.
+// API shapes of the master (docs/master.md, Instances) and the persisted record behind each instance.
 import type { TunnelStats } from '../tunnel/types.js'
 
 export type InstanceStatus = 'running' | 'stopped' | 'error'

@@ -25,7 +25,7 @@ const IDLE_TIMEOUT_MS = 15000
 /** The library waits out QUIC's draining period on close; we stop waiting after this (it finishes in the background). */
 const CLOSE_WAIT_MS = 1000
 
-/** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
+/** Socket buffers: loopback drops datagrams with the 208 KB default (docs/transports.md, QUIC), capped by net.core.*mem_max. */
 const UDP_BUFFER = UDP_SOCKET_BUFFER_BYTES
 /**
  * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it is kept at half of
@@ -60,7 +60,7 @@ function udpReceiveBudget(): Promise<number> {
   return budget
 }
 
-/** Settings both ends use (quic-notes.md: the defaults run at ~2 MB/s on loopback). */
+/** Settings both ends use (the library's defaults run at ~2 MB/s on loopback; docs/transports.md). */
 function tuning(max: number, udpBudget: number): Record<string, unknown> {
   const connWindow = Math.min(MAX_CONN_WINDOW, Math.max(MIN_CONN_WINDOW, Math.floor(udpBudget / 2)))
   const streamWindow = Math.min(MAX_STREAM_WINDOW, connWindow)

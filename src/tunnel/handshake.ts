@@ -1,4 +1,4 @@
-// The dual-end handshake (tunnel-protocol.md §3): plain HTTP/1.1 GET / on the tunnel TCP port, bearer token,
+// The dual-end handshake (docs/protocol.md §2): plain HTTP/1.1 GET / on the tunnel TCP port, bearer token,
 // JSON config reply. A TS client announces itself with a header; the server then adds "np" to the reply (D1).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { loadHttps } from '../tls/lazy.js'

@@ -1,4 +1,4 @@
-// Golden bytes from ../shared/spec/golden-vectors.md (computed independently of this code).
+// Golden bytes of docs/protocol.md (computed independently of this code).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
