@@ -41,13 +41,22 @@ test('slow dials: an empty pool under steady demand grows capacity beyond min, t
   const srv = await slowPoolServer()
   t.after(() => srv.close())
   const pool = new ConnPool()
+  // What the filler holds at once, counted here as it dials: dials in flight plus idle connections.
+  let dialling = 0
+  let held = 0
   const filler = new PoolFiller(
     pool,
     async () => {
-      const s = connect({ port: srv.port, host: '127.0.0.1' })
-      s.on('error', () => {})
-      await once(s, 'connect')
-      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      dialling++
+      held = Math.max(held, dialling + pool.size)
+      try {
+        const s = connect({ port: srv.port, host: '127.0.0.1' })
+        s.on('error', () => {})
+        await once(s, 'connect')
+        return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      } finally {
+        dialling--
+      }
     },
     { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 300, log: memLogger('warn') },
   )
@@ -74,6 +83,8 @@ test('slow dials: an empty pool under steady demand grows capacity beyond min, t
     consuming = false
   }
   await Promise.all(consumers)
-  assert.ok(peak <= 64, `capacity ${peak} above max 64`)
+  // Growth means more dials at once (what the capacity is for), and never more than max held at once.
+  assert.ok(held > 16, `at most ${held} connections dialling or idle at once: the growth did not reach the dials`)
+  assert.ok(held <= 64, `${held} connections dialling or idle at once, above max 64`)
   await until(() => filler.capacity === 4, 30_000, 'capacity shrunk back to min')
 })
