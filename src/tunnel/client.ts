@@ -78,6 +78,8 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
       cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint,
     })
+    const s = session
+    filler.busy = () => s.settingUp > 0
   } catch (err) {
     await cleanup()
     throw err
