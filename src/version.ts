@@ -1,5 +1,6 @@
 // The version reported in logs, certificates and the master's /info.
 import { readFileSync } from 'node:fs'
+import { ASSET, embeddedText } from './embedded.js'
 
 function readVersion(): string {
   try {
@@ -10,4 +11,4 @@ function readVersion(): string {
   }
 }
 
-export const VERSION = readVersion()
+export const VERSION = embeddedText(ASSET.version) ?? readVersion()
