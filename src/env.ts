@@ -1,5 +1,5 @@
 // NP_* tunables (tunnel-protocol.md §8, master-api.md §11). Read once, in cli.ts; invalid values are a startup error.
-import { parseDuration } from './duration.js'
+import { MAX_TIMER_MS, parseDuration } from './duration.js'
 
 export interface Tunables {
   readonly semaphoreLimit: number
@@ -57,10 +57,12 @@ export function readTunables(
     }
     const value = spec.kind === 'int' ? (/^\d+$/.test(raw) ? Number(raw) : undefined) : parseDuration(raw)
     const unit = spec.kind === 'int' ? 'an integer' : 'a duration such as 500ms or 5s'
+    // durations drive Node timers, which cannot hold more than MAX_TIMER_MS (24.8 days)
+    const max = spec.max ?? (spec.kind === 'dur' ? MAX_TIMER_MS : undefined)
     if (value === undefined) {
       issues.push(`${spec.env}=${JSON.stringify(raw)}: must be ${unit}`)
-    } else if (value < spec.min || (spec.max !== undefined && value > spec.max)) {
-      const range = spec.max !== undefined ? `between ${spec.min} and ${spec.max}` : `at least ${spec.min}`
+    } else if (value < spec.min || (max !== undefined && value > max)) {
+      const range = max !== undefined ? `between ${spec.min} and ${max}` : `at least ${spec.min}`
       issues.push(`${spec.env}=${JSON.stringify(raw)}: must be ${range}${spec.kind === 'dur' ? ' ms' : ''}`)
     } else {
       out[name] = value

@@ -69,6 +69,7 @@ export interface MasterInfo {
   diskr: number
   diskw: number
   sysup: number
+  /** The Go NodePass API level we implement (`v1.14.0`): what the panels compare. */
   ver: string
   name: string
   uptime: number
@@ -76,6 +77,8 @@ export interface MasterInfo {
   tls: string
   crt: string
   key: string
+  /** Our own release version (package.json), added after Go's fields. */
+  release: string
 }
 
 export function emptyMeta(): Meta {

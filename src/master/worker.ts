@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const log = createLogger({
     level: config.log,
     secrets: [config.key],
+    // upstream's coloured lines in SSE `log` events (panels render them); the master strips them for a plain stdout
+    colour: true,
     sink: (line, level) => {
       // CHECK_POINT figures travel as typed `stats` messages; the line itself is neither echoed nor streamed.
       if (!CHECKPOINT_RE.test(line)) post({ t: 'log', line, level })

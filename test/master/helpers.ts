@@ -82,8 +82,9 @@ export async function startInProcess(
     tunnelModule: opts.tunnelModule ?? FAKE_TUNNEL,
     log: createLogger({ level: 'info', sink: (l) => lines.push(l) }),
     echo: (l) => lines.push(l),
-    ...(opts.sseQueueLimit !== undefined ? { sseQueueLimit: opts.sseQueueLimit } : {}),
+    ...(opts.sseQueueBytes !== undefined ? { sseQueueBytes: opts.sseQueueBytes } : {}),
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.apiTimeouts !== undefined ? { apiTimeouts: opts.apiTimeouts } : {}),
   })
   t.after(() => master.close())
   return { master, api: makeApi(master.apiUrl, master.manager.apiKey), stateDir, lines }

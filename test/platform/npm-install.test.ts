@@ -42,6 +42,11 @@ test('npm pack + npm install -g <tarball>: `nodepass` runs outside the repositor
     assert.match(r.stderr, /^Usage: nodepass <url>\n/)
   })
 
+  await t.test('--version: the packaged release, run by the Node on PATH', async () => {
+    const { stdout } = await run(bin, ['--version'], { cwd: work, env })
+    assert.match(stdout, new RegExp(`^nodepass ${pkg.version.replace(/\./g, '\\.')} \\(.*Node\\.js ${process.version.replace(/\./g, '\\.')}\\)\n$`))
+  })
+
   await t.test('single-end forwarder: 4 MiB come back byte-identical', async (st) => {
     const echo = await tcpEcho()
     st.after(() => echo.close())

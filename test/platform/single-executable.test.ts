@@ -54,6 +54,12 @@ test('single executable: built with this Node, it runs a tunnel and a master on 
     assert.match(r.stderr, /^Usage: nodepass <url>\n/)
   })
 
+  await t.test('--version: the release from the embedded package.json version, the embedded Node', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const { stdout } = await run(exe, ['--version'], { cwd: work, env })
+    assert.match(stdout, new RegExp(`^nodepass ${pkg.version.replace(/\./g, '\\.')} \\(.*Node\\.js ${process.version.replace(/\./g, '\\.')}\\)\n$`))
+  })
+
   await t.test('server + client: TCP bytes and UDP datagrams come back unchanged', async (st) => {
     const target = await echoTarget(st)
     const tunnelPort = await freePort()
