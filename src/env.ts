@@ -1,4 +1,4 @@
-// NP_* tunables (tunnel-protocol.md §8, master-api.md §11). Read once, in cli.ts; invalid values are a startup error.
+// NP_* tunables (README, Environment variables). Read once, in cli.ts; invalid values are a startup error.
 import { MAX_TIMER_MS, parseDuration } from './duration.js'
 
 export interface Tunables {
@@ -22,8 +22,7 @@ type Spec = { env: string; kind: 'int' | 'dur'; def: number; min: number; max?: 
 
 const SPECS: Record<keyof Tunables, Spec> = {
   semaphoreLimit: { env: 'NP_SEMAPHORE_LIMIT', kind: 'int', def: 65536, min: 1 },
-  // 64 KiB, not upstream's 16384: Node reads TCP in 64 KiB chunks, and a smaller stream buffer makes every relayed
-  // chunk pause and resume its source — measured at about 1.6x the CPU per byte through a tls=0 tunnel.
+  // 64 KiB, not upstream's 16384: Node reads TCP in 64 KiB chunks; less costs CPU per byte (docs/design-notes.md).
   tcpDataBufSize: { env: 'NP_TCP_DATA_BUF_SIZE', kind: 'int', def: 65536, min: 1024, max: 16 * 1024 * 1024 },
   udpDataBufSize: { env: 'NP_UDP_DATA_BUF_SIZE', kind: 'int', def: 16384, min: 1, max: 65535 },
   handshakeTimeoutMs: { env: 'NP_HANDSHAKE_TIMEOUT', kind: 'dur', def: 5000, min: 1 },

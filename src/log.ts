@@ -98,9 +98,3 @@ export function createLogger(opts: LoggerOptions): Logger {
     event: write('event'),
   }
 }
-
-/** Strips ANSI colour codes (for matching log text). */
-export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;]*m/g, '')
-}

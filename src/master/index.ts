@@ -1,7 +1,9 @@
 // startMaster(config, deps): the master:// mode — state, instances, the HTTP(S) API and the periodic tasks.
 import type { Tunables } from '../env.js'
-import { colourWanted, createLogger, stdoutSink, stripAnsi, type Logger } from '../log.js'
+import { stripAnsi } from '../ansi.js'
+import { colourWanted, createLogger, stdoutSink, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
+import { joinHostPort } from '../url/address.js'
 import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
@@ -80,8 +82,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const addr = await listen(api.server, config.listen.host, config.listen.port)
   const scheme = config.tls.mode === 0 ? 'http' : 'https'
   const host = config.listen.host === '' || config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host
-  const hostText = host.includes(':') ? `[${host}]` : host
-  const base = `${scheme}://${hostText}:${addr.port}`
+  const base = `${scheme}://${joinHostPort(host, addr.port)}`
   const [v1] = apiBases(config.prefix)
   log.info(`Master API listening: ${base}${v1} (TLS code ${tlsCode}, state ${store.file})`)
 

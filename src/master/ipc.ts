@@ -22,7 +22,7 @@ export type FromWorker =
   | { t: 'fatal'; message: string }
   | { t: 'stopped' }
 
-/** upstream's CHECK_POINT regex (master-api.md §7), unanchored. */
+/** upstream's CHECK_POINT regex (docs/protocol.md §3), unanchored. */
 export const CHECKPOINT_RE =
   /CHECK_POINT\|MODE=(\d+)\|PING=(\d+)ms\|POOL=(\d+)\|TCPS=(\d+)\|UDPS=(\d+)\|TCPRX=(\d+)\|TCPTX=(\d+)\|UDPRX=(\d+)\|UDPTX=(\d+)/
 

@@ -1,7 +1,8 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
 // cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
-// starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
-// for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
+// (retry.ts) starts at 100 ms and doubles, up to 1 s while the peer is unreachable and up to NP_SERVICE_COOLDOWN
+// otherwise; a run that stayed up for a cooldown starts over at 100 ms. The ingress listener stays bound across
+// restarts (Runtime.ingress) and holds the users who arrive meanwhile.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
@@ -9,11 +10,12 @@ import { describeConfig } from '../url/format.js'
 import { Counters } from './stats.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import type * as ServerEnd from './server.js'
 import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
 import { createDataPlane } from '../net/plane.js'
+import { RetrySchedule } from './retry.js'
 
 /**
  * The dual-end ends are loaded on first use: they bring the handshake (HTTP), TLS, certificates, transports and the
@@ -22,7 +24,7 @@ import { createDataPlane } from '../net/plane.js'
 const loadServer = (): Promise<typeof ServerEnd> => import('./server.js')
 const loadClient = (): Promise<typeof ClientEnd> => import('./client.js')
 
-async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
+async function startAttempt(cfg: TunnelConfig, rt: AttemptContext): Promise<Attempt> {
   if (cfg.role === 'server') return (await loadServer()).startServer(cfg, rt)
   // Client: a bindable tunnel address means single-end forwarding (mode 1), otherwise dual-end (mode 2).
   const want = rt.stickyMode ?? cfg.mode
@@ -40,11 +42,9 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   return (await loadClient()).startClient(cfg, rt)
 }
 
-const FIRST_RETRY_MS = 100
-
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const counters = new Counters()
-  const rt: Runtime = {
+  const rt: AttemptContext = {
     log: deps.log,
     tunables: deps.tunables,
     counters,
@@ -57,13 +57,14 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     }),
     creds: undefined,
     stickyMode: undefined,
+    ingress: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
   let current: Attempt | undefined
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
-    let delay = Math.min(FIRST_RETRY_MS, cooldown)
+    const retry = new RetrySchedule(cooldown)
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       const startedAt = Date.now()
@@ -81,10 +82,9 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       deps.log.error(`${Role} error: ${describeError(err)}`)
       await current?.close()
       current = undefined
-      if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
+      if (Date.now() - startedAt >= cooldown) retry.reset()
       try {
-        await sleep(delay, undefined, { signal: abort.signal })
-        delay = Math.min(delay * 2, cooldown)
+        await sleep(retry.next(err), undefined, { signal: abort.signal })
       } catch {
         break
       }
@@ -99,6 +99,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.ingress?.close()
         rt.plane.close()
       })()
       return closing

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripAnsi } from '../../src/ansi.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const BIN = resolve(ROOT, 'bin/nodepass')
@@ -40,8 +41,7 @@ export function startProcess(argv: readonly string[], env: NodeJS.ProcessEnv = t
     const parts = partial.split('\n')
     partial = parts.pop()!
     for (const p of parts) {
-      // eslint-disable-next-line no-control-regex
-      const line = p.replace(/\x1b\[[0-9;]*m/g, '')
+      const line = stripAnsi(p)
       lines.push(line)
       if (process.env.NP_TEST_LOG) process.stderr.write(`${name}${line}\n`)
     }

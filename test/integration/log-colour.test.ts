@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { createLogger, secretMasker, stripAnsi } from '../../src/log.js'
+import { stripAnsi } from '../../src/ansi.js'
+import { createLogger, secretMasker } from '../../src/log.js'
 
 const BIN = new URL('../../../bin/nodepass', import.meta.url).pathname
 const HAVE_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0

@@ -1,4 +1,4 @@
-// Every error row of master-api.md (with the DECISIONS overrides), plus malformed, oversize and odd input.
+// Every error of docs/master.md (upstream's, with docs/decisions.md's changes), plus malformed, oversize and odd input.
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { test } from 'node:test'

@@ -90,18 +90,6 @@ export async function startInProcess(
   return { master, api: makeApi(master.apiUrl, master.manager.apiKey), stateDir, lines }
 }
 
-/** Polls `fn` until it returns a truthy value; bounded by `ms`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (let i = 0; i < 10_000; i++) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > deadline) break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
 export interface SseFrame {
   type: string
   instance: any

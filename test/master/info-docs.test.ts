@@ -110,7 +110,7 @@ function httpsGet(url: string, key: string): Promise<{ status: number; body: str
   })
 }
 
-test('tls=1 master answers https (TLS 1.3) and instances inherit log/tls as in master-api.md §3', async (t) => {
+test('tls=1 master answers https (TLS 1.3) and instances inherit log/tls as docs/master.md describes', async (t) => {
   const { master } = await startInProcess(t, { url: 'master://127.0.0.1:0/api?log=info&tls=1' })
   assert.match(master.apiUrl, /^https:\/\//)
   const info = await httpsGet(`${master.apiUrl}/info`, master.manager.apiKey)

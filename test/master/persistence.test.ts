@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { BIN, makeApi, spawnLauncher, tempDir, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { BIN, makeApi, spawnLauncher, tempDir } from './helpers.js'
 
 const SID = '550e8400-e29b-41d4-a716-446655440000'
 
@@ -48,13 +49,16 @@ test('kill -9 after 200 acknowledged writes: everything is back after a restart'
   for (let i = 0; i < writes.length; i += 10) await Promise.all(writes.slice(i, i + 10).map((w) => w()))
   await api.req('POST', '/info', { alias: 'persisted master' })
 
-  // traffic totals: read one, then let the monitor save at least twice more before the kill
+  // traffic totals: read one, then wait until the monitor has saved at least that much before the kill
   const probe = ids[1]!
-  const seen = await waitFor('traffic on the probe', async () => {
+  const seen = await until(async () => {
     const v = (await api.req('GET', `/instances/${probe}`)).json
     return v.tcprx > 0 ? (v.tcprx as number) : undefined
-  })
-  await new Promise((r) => setTimeout(r, 800))
+  }, 10_000, 'traffic on the probe')
+  await until(async () => {
+    const state = JSON.parse(await readFile(join(dir, 'nodepass.json'), 'utf8').catch(() => '{}')) as { instances?: any[] }
+    return (state.instances?.find((r) => r.id === probe)?.totals.tcprx ?? 0) >= seen
+  }, 10_000, 'traffic total saved')
   first.child.kill('SIGKILL')
   await first.exited
 
@@ -77,10 +81,10 @@ test('kill -9 after 200 acknowledged writes: everything is back after a restart'
   const probeNow = list.find((x) => x.id === probe)
   assert.ok(probeNow.tcprx >= seen, `traffic total kept (${probeNow.tcprx} ≥ ${seen})`)
   // restart:true instances run again; restart:false ones stay stopped
-  await waitFor('auto-restart instances running', async () => {
+  await until(async () => {
     const l = (await api2.req('GET', '/instances')).json as any[]
     return l.filter((x) => x.id !== '********').every((x) => (x.restart ? x.status === 'running' : x.status === 'stopped'))
-  }, 20_000)
+  }, 20_000, 'auto-restart instances running')
 })
 
 test('a damaged state file: the backup is loaded and a message says so; both damaged: refuse to start', async (t) => {
@@ -125,8 +129,8 @@ test('the backup is refreshed every NP_RELOAD_INTERVAL', async (t) => {
   const api = makeApi(m.info.apiUrl, m.info.apiKey)
   const c = await api.req('POST', '/instances', { alias: 'later', url: 'client://127.0.0.1:10101/127.0.0.1:8080' })
   assert.equal(c.status, 201)
-  await waitFor('backup holds the new instance', async () => {
+  await until(async () => {
     const text = await readFile(join(dir, 'nodepass.json.backup'), 'utf8').catch(() => '')
     return text.includes(c.json.id as string)
-  })
+  }, 10_000, 'backup holds the new instance')
 })

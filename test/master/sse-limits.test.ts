@@ -7,7 +7,8 @@ import { test } from 'node:test'
 import { DEFAULT_SSE_QUEUE_BYTES, EventBus, formatFrame } from '../../src/master/events.js'
 import { MAX_FRAME_BYTES, MAX_VIEW_BYTES } from '../../src/master/frame-limits.js'
 import type { InstanceView } from '../../src/master/types.js'
-import { startInProcess, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { startInProcess } from './helpers.js'
 
 const view = (alias = 'v'): InstanceView => ({
   id: 'abcd0123',
@@ -46,7 +47,7 @@ test('SSE queue: bounded by bytes — thousands of small frames are kept, large 
   slow.on('error', () => undefined)
   slow.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n')
   slow.pause()
-  await waitFor('subscribed', () => bus.size === 1)
+  await until(() => bus.size === 1, 10_000, 'subscribed')
 
   // Small frames (~300 bytes) until more than 2,000 wait in the queue: the old 1,024-frame bound disconnected here,
   // although they pin only ~600 KB. Loop bounded: the kernel's socket buffers take at most a few MB first.
@@ -69,7 +70,7 @@ test('SSE queue: bounded by bytes — thousands of small frames are kept, large 
   assert.ok(maxBytes <= LIMIT && maxBytes > LIMIT - 50_000, `max queued ${maxBytes} bytes`)
   slow.resume()
   slow.on('data', () => undefined)
-  await waitFor('stalled socket closed', () => slowClosed, 10_000)
+  await until(() => slowClosed, 10_000, 'stalled socket closed')
 })
 
 test('formatFrame: a log line too long for one frame is cut with a marker; the frame stays under 64 KiB', () => {

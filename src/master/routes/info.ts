@@ -1,4 +1,4 @@
-// /info GET and POST (master-api.md §9).
+// /info GET and POST (docs/master.md, /info).
 import { badRequest, methodNotAllowed } from '../api-error.js'
 import type { RouteContext } from '../context.js'
 import { optString, readJsonObject, sendJson } from '../http-util.js'

@@ -1,4 +1,4 @@
-// /instances and /instances/{id} (master-api.md §2, §5; D13).
+// /instances and /instances/{id} (docs/master.md, Routes and Instances; D13).
 import { badRequest, forbiddenKey, invalidBody, methodNotAllowed, notFound } from '../api-error.js'
 import type { RouteContext } from '../context.js'
 import { optString, readJsonObject, sendJson, sendNoContent } from '../http-util.js'
