@@ -6,6 +6,7 @@ import type { ServerCredentials } from '../tls/certs.js'
 import type { Counters } from './stats.js'
 import type { TunnelStats } from './types.js'
 import type { DataPlane } from '../net/plane.js'
+import type { Ingress } from './ingress.js'
 
 /** Given to every start attempt of one tunnel; lives as long as the tunnel, across restarts. */
 export interface AttemptContext {
@@ -19,6 +20,12 @@ export interface AttemptContext {
   creds: ServerCredentials | undefined
   /** Mode decided by the first start (auto-detection sticks across restarts). */
   stickyMode: 1 | 2 | undefined
+  /**
+   * The dual-end ingress listener (server in reverse mode, client in forward mode), bound by the first start that
+   * needs it and kept across restarts: users who arrive while the tunnel restarts are held, not refused or dropped.
+   * runTunnel closes it.
+   */
+  ingress: Ingress | undefined
 }
 
 /** One start of the tunnel: `failed` resolves with the reason it stopped working; `close` releases everything. */

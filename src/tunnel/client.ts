@@ -8,7 +8,7 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, POOL_KIND_BY_CODE, TS_CAPABILITY } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
@@ -37,6 +37,7 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     log,
     tunables,
     max,
+    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(
@@ -58,10 +59,17 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     const closingTransport = transport.close()
     session?.close()
     pool.close()
-    ingress?.close()
     await closingTransport
   }
   try {
+    // Forward mode: bound as soon as the mode is known and kept across restarts (Runtime.ingress), so users who
+    // arrive while the pool fills or the tunnel restarts are held until it is ready.
+    if (hc.flow === '+') {
+      ingress = rt.ingress ??= await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
+    } else if (rt.ingress) {
+      rt.ingress.close()
+      rt.ingress = undefined
+    }
     log.info('Getting tunnel pool ready...')
     filler.start()
     let control
@@ -71,13 +79,14 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
     }
-    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
       cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint,
     })
+    const s = session
+    filler.busy = () => s.settingUp > 0
   } catch (err) {
     await cleanup()
     throw err

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net'
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram'
 import type { Duplex } from 'node:stream'
-import { describeError } from '../errors.js'
+import { ERR, describeError, type NodePassError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { TunnelConfig } from '../url/types.js'
@@ -30,6 +30,8 @@ export interface ExchangeContext {
   send(sig: Signal): void
   /** Every stream and socket in use, destroyed when the tunnel stops. */
   readonly live: Set<{ destroy(): void }>
+  /** Gives an unserved user back to the ingress to hold for the next tunnel (its bytes still unread). */
+  readonly requeue?: ((user: Socket) => void) | undefined
 }
 
 // Listeners use on('close') rather than once(): 'close' fires once per stream, and once() allocates a wrapper and
@@ -55,7 +57,6 @@ function once(fn: () => void): () => void {
 }
 
 export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<void> {
-  track(ctx, user)
   if (!takeSlot(ctx, 'TCP')) return void user.destroy()
   const release = once(() => ctx.counters.tcps--)
   const remote = remoteOf(user)
@@ -65,10 +66,18 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   try {
     conn = await ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs)
   } catch (err) {
-    ctx.log.warn(`Ingress TCP from ${remote}: ${describeError(err)}`)
     release()
+    // The tunnel went down while this user waited: nothing was read that cannot be put back, so the ingress holds
+    // the user for the next tunnel instead of dropping the connection (bytes sniffed after an EOF cannot be).
+    if ((err as NodePassError).code === ERR.CLOSED && ctx.requeue && !user.destroyed && !sniffed.ended) {
+      if (sniffed.head.length > 0) user.unshift(sniffed.head)
+      return ctx.requeue(user)
+    }
+    ctx.log.warn(`Ingress TCP from ${remote}: ${describeError(err)}`)
     return void user.destroy()
   }
+  // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead.
+  track(ctx, user)
   track(ctx, conn.stream)
   if (user.destroyed) {
     release()
@@ -96,6 +105,12 @@ async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'):
     track(ctx, conn.stream)
     return conn
   } catch (err) {
+    // Closed by the peer before its signal arrived (its user left at once), or the tunnel is closing: no fault of
+    // the pool, nothing to wait for.
+    if ((err as NodePassError).code === ERR.CLOSED) {
+      ctx.log.debug(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
+      return undefined
+    }
     ctx.pool.errors++
     ctx.log.error(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
     return undefined

@@ -1,7 +1,8 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
 // cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
-// starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
-// for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
+// (retry.ts) starts at 100 ms and doubles, up to 1 s while the peer is unreachable and up to NP_SERVICE_COOLDOWN
+// otherwise; a run that stayed up for a cooldown starts over at 100 ms. The ingress listener stays bound across
+// restarts (Runtime.ingress) and holds the users who arrive meanwhile.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
@@ -14,6 +15,7 @@ import type * as ServerEnd from './server.js'
 import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
 import { createDataPlane } from '../net/plane.js'
+import { RetrySchedule } from './retry.js'
 
 /**
  * The dual-end ends are loaded on first use: they bring the handshake (HTTP), TLS, certificates, transports and the
@@ -40,8 +42,6 @@ async function startAttempt(cfg: TunnelConfig, rt: AttemptContext): Promise<Atte
   return (await loadClient()).startClient(cfg, rt)
 }
 
-const FIRST_RETRY_MS = 100
-
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const counters = new Counters()
   const rt: AttemptContext = {
@@ -57,13 +57,14 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     }),
     creds: undefined,
     stickyMode: undefined,
+    ingress: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
   let current: Attempt | undefined
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
-    let delay = Math.min(FIRST_RETRY_MS, cooldown)
+    const retry = new RetrySchedule(cooldown)
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       const startedAt = Date.now()
@@ -81,10 +82,9 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       deps.log.error(`${Role} error: ${describeError(err)}`)
       await current?.close()
       current = undefined
-      if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
+      if (Date.now() - startedAt >= cooldown) retry.reset()
       try {
-        await sleep(delay, undefined, { signal: abort.signal })
-        delay = Math.min(delay * 2, cooldown)
+        await sleep(retry.next(err), undefined, { signal: abort.signal })
       } catch {
         break
       }
@@ -99,6 +99,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await current?.close()
         await loop
         await current?.close()
+        rt.ingress?.close()
         rt.plane.close()
       })()
       return closing

@@ -132,6 +132,7 @@ test(`QUIC: @matrixai/quic loads on ${NODE} and every internal src/transport/qui
   const r = await tcpEchoExact(pair.publicPort, 256 << 10)
   assert.equal(r.got, r.sent)
   assert.equal(quicPatchReport.streamPatched, true, 'QUICStream.prototype.writableWrite not found')
+  assert.equal(quicPatchReport.streamHolding, true, 'QUICConnection.prototype.start/processStreams not found (streams arriving with the handshake would be reset)')
   assert.equal(quicPatchReport.connectionsWithoutInternals, 0,
     'a QUIC connection without handleEventQUICStreamSend, send() or recvLock.withF/isLocked: corrections 2 and 3 did not apply')
   assert.ok(quicPatchReport.connectionsTuned >= 2, `tuned ${quicPatchReport.connectionsTuned} connections, expected both ends`)
