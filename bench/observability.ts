@@ -1,4 +1,4 @@
-// Observability figures (issue 15): what GET /metrics costs a master with N instances, and the traffic history's
+// Observability figures: what GET /metrics costs a master with N instances, and the traffic history's
 // disk use and write cost for N instances. `npm run bench -- --tests=observability` runs only these.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { readFileSync } from 'node:fs'
