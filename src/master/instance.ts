@@ -20,6 +20,9 @@ export interface Instance {
   backoffMs: number
   retry: NodeJS.Timeout | undefined
   ops: OpQueue
+  /** Metrics: restarts by the master, and errors by code, since the master started. */
+  restarts: number
+  errors: Map<string, number>
 }
 
 export function newInstance(rec: InstanceRecord, onOpError: (inst: Instance, err: unknown) => void): Instance {
@@ -38,8 +41,16 @@ export function newInstance(rec: InstanceRecord, onOpError: (inst: Instance, err
     backoffMs: 1000,
     retry: undefined,
     ops: new OpQueue((err) => onOpError(inst, err)),
+    restarts: 0,
+    errors: new Map(),
   }
   return inst
+}
+
+/** Counts one error of an instance under the stable code its report names (NP_ERR_…), else `unknown`. */
+export function countError(inst: Instance, text: string): void {
+  const code = /\bNP_ERR_[A-Z0-9_]+/.exec(text)?.[0] ?? 'unknown'
+  inst.errors.set(code, (inst.errors.get(code) ?? 0) + 1)
 }
 
 /** Zeroes the figures only a live worker reports. */

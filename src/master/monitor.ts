@@ -2,7 +2,7 @@
 // instances in `error` are restarted (every NP_RELOAD_INTERVAL), `restart: true` instances start at master start.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { EventBus } from './events.js'
-import { instanceView, type Instance } from './instance.js'
+import { countError, instanceView, type Instance } from './instance.js'
 import { RESTART_GAP_MS, type Supervisor } from './supervisor.js'
 
 /** Checkpoints missing for this many report intervals make a running instance `error`. */
@@ -27,6 +27,7 @@ export class Monitor {
     for (const inst of this.#all()) {
       if (inst.status === 'running' && inst.lastCheckPoint !== undefined && now - inst.lastCheckPoint > stale) {
         inst.status = 'error'
+        countError(inst, '')
         this.#bus.publish('update', instanceView(inst))
       }
     }

@@ -5,7 +5,8 @@ import type { Tunables } from '../env.js'
 import { formatLine, type Logger } from '../log.js'
 import type { TunnelStats } from '../tunnel/types.js'
 import type { EventBus } from './events.js'
-import { clearFigures, instanceView, type Instance } from './instance.js'
+import type { TrafficHistory } from './history.js'
+import { clearFigures, countError, instanceView, type Instance } from './instance.js'
 import { InstanceWorker } from './instance-worker.js'
 import { applyCheckpoint, startBaseline } from './traffic.js'
 
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   save: () => Promise<void>
   /** A checkpoint changed some instance's totals. */
   trafficChanged: () => void
+  /** Receives every checkpoint's totals (docs/metrics.md). */
+  history?: TrafficHistory
 }
 
 export class Supervisor {
@@ -60,6 +63,7 @@ export class Supervisor {
 
   /** Stop, a short pause, start. */
   restart(inst: Instance): Promise<void> {
+    inst.restarts++
     return inst.ops.run(async () => {
       await this.#stopNow(inst)
       await sleep(RESTART_GAP_MS)
@@ -130,7 +134,9 @@ export class Supervisor {
   #onLog(inst: Instance, line: string): void {
     if (inst.deleted) return
     this.#o.echo(`${line} [${inst.rec.id}]`)
-    if ((line.includes('Server error:') || line.includes('Client error:')) && inst.status !== 'error') {
+    const isError = line.includes('Server error:') || line.includes('Client error:')
+    if (isError) countError(inst, line)
+    if (isError && inst.status !== 'error') {
       inst.status = 'error'
       clearFigures(inst)
     }
@@ -145,6 +151,7 @@ export class Supervisor {
     inst.tcps = s.tcps
     inst.udps = s.udps
     applyCheckpoint(inst.traffic, s, inst.rec.totals)
+    this.#o.history?.observe(inst.rec.id, inst.rec.totals, s.tcps, s.udps)
     inst.lastCheckPoint = Date.now()
     if (inst.status === 'error') inst.status = 'running'
     this.#o.trafficChanged()
@@ -156,6 +163,7 @@ export class Supervisor {
     if (inst.deleted || this.#closed) return
     inst.status = 'error'
     clearFigures(inst)
+    countError(inst, reason)
     this.#onLog(inst, formatLine('error', reason))
     this.#publish(inst)
     if (!inst.rec.restart) return
@@ -165,7 +173,10 @@ export class Supervisor {
     this.#o.log.warn(`Instance ${inst.rec.id} restarts in ${delay} ms`)
     inst.retry = setTimeout(() => {
       inst.retry = undefined
-      if (inst.status === 'error' && !inst.worker) this.start(inst)
+      if (inst.status === 'error' && !inst.worker) {
+        inst.restarts++
+        this.start(inst)
+      }
     }, delay)
   }
 }

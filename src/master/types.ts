@@ -1,5 +1,5 @@
 // API shapes of the master (docs/master.md, Instances) and the persisted record behind each instance.
-import type { TunnelStats } from '../tunnel/types.js'
+import type { TunnelStats } from '../checkpoint.js'
 
 export type InstanceStatus = 'running' | 'stopped' | 'error'
 

@@ -55,6 +55,11 @@ export class Session {
     }
   }
 
+  /** Egress signals being set up right now (claim and target dial not yet done). */
+  get settingUp(): number {
+    return this.#inflight
+  }
+
   #startIngress(): void {
     const ingress = this.o.ingress
     if (!ingress || this.#closed) return

@@ -1,54 +1,10 @@
 // The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code and issues.
 
-export interface Peer {
-  sid: string
-  type: string
-  alias: string
-}
+import { KEY_ID, type InstanceView, type MasterInfo } from '../../src/master/types.js'
 
-export interface Instance {
-  id: string
-  alias: string
-  type: 'server' | 'client' | ''
-  status: string
-  url: string
-  config: string
-  restart: boolean
-  meta: { peer: Peer; tags: Record<string, string> }
-  mode: number
-  ping: number
-  pool: number
-  tcps: number
-  udps: number
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
-}
-
-export interface MasterInfo {
-  mid: string
-  alias: string
-  os: string
-  arch: string
-  cpu: number
-  mem_total: number
-  mem_used: number
-  swap_total: number
-  swap_used: number
-  netrx: number
-  nettx: number
-  diskr: number
-  diskw: number
-  sysup: number
-  ver: string
-  name: string
-  uptime: number
-  log: string
-  tls: string
-  crt: string
-  key: string
-}
+export type { MasterInfo, Peer } from '../../src/master/types.js'
+/** One instance as the API returns it (the master's own type). */
+export type Instance = InstanceView
 
 export interface TcpingResult {
   target: string
@@ -57,7 +13,35 @@ export interface TcpingResult {
   error: string | null
 }
 
-export const KEY_ID = '********'
+/** One step of an instance's traffic history: bytes during [t, t + step) and the peaks seen. */
+export interface TrafficPoint {
+  t: number
+  tcprx: number
+  tcptx: number
+  udprx: number
+  udptx: number
+  peak_tcps: number
+  peak_udps: number
+}
+
+export interface InstanceTraffic {
+  id: string
+  range: number
+  step: number
+  from: number
+  to: number
+  points: TrafficPoint[]
+}
+
+export interface AllTraffic {
+  range: number
+  step: number
+  from: number
+  to: number
+  instances: { id: string; points: TrafficPoint[] }[]
+}
+
+export { KEY_ID }
 
 export class ApiError extends Error {
   constructor(
@@ -120,6 +104,9 @@ export class Api {
     this.req('PATCH', `/instances/${encodeURIComponent(id)}`, body)
   replaceUrl = (id: string, url: string): Promise<Instance> => this.req('PUT', `/instances/${encodeURIComponent(id)}`, { url })
   remove = (id: string): Promise<void> => this.req('DELETE', `/instances/${encodeURIComponent(id)}`)
+  traffic = (id: string, range: string, step: string): Promise<InstanceTraffic> =>
+    this.req('GET', `/instances/${encodeURIComponent(id)}/traffic?range=${range}&step=${step}`)
+  allTraffic = (range: string, step: string): Promise<AllTraffic> => this.req('GET', `/traffic?range=${range}&step=${step}`)
   tcping = (target: string): Promise<TcpingResult> => this.req('GET', `/tcping?target=${encodeURIComponent(target)}`)
   regenerateKey = (): Promise<Instance> => this.req('PATCH', `/instances/${encodeURIComponent(KEY_ID)}`, { action: 'restart' })
 }
