@@ -1,4 +1,4 @@
-// The end of a QUIC pool stream survives the loss of the datagram that carries it (issue 16 §3). quiche 0.18.0 never
+// The end of a QUIC pool stream survives the loss of the datagram that carries it. quiche 0.18.0 never
 // resends a FIN that went alone in a packet after the stream's data (cloudflare/quiche#2525); between two NodePass-TS
 // ends the end travels as an end marker in the stream data instead. A relay drops exactly the datagram sent when the
 // writer ends, after every data byte has arrived: with the marker the stream still ends, every byte intact, and both
@@ -13,7 +13,7 @@ import { createServerCredentials } from '../../src/tls/certs.js'
 import { readPoolId } from '../../src/tunnel/pool-ids.js'
 import type { PoolStream } from '../../src/transport/types.js'
 import { memLogger, testTunables } from '../helpers/config.js'
-import { freePort, sha256 } from '../helpers/net.js'
+import { freePort, sha256, until } from '../helpers/net.js'
 import { udpRelay } from '../helpers/udp-relay.js'
 
 interface Setup {
@@ -88,14 +88,6 @@ function collect(s: Duplex): { bytes: () => number; ended: Promise<Buffer> } {
     n += c.length
   })
   return { bytes: () => n, ended: once(s, 'end').then(() => Buffer.concat(chunks)) }
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms}ms`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 // quiche forgets a lost lone FIN only once the stream can be collected, i.e. when the other direction has ended

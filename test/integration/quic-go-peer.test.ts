@@ -1,6 +1,6 @@
 // Our QUIC pool server against an emulated Go NodePass client (NodePassProject/quic, quic-go): the client opens its
 // whole pool at once right after the handshake, writes 0x00 on every stream and reads a 4-byte ID from each; one
-// failed stream makes Go drop the connection ("OutgoingGet: connection not available", issue 13 item 8).
+// failed stream makes Go drop the connection ("OutgoingGet: connection not available"; docs/transports.md).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomFillSync } from 'node:crypto'
