@@ -3,7 +3,7 @@ import { readTunables, type Tunables } from './env.js'
 import { parseUrl } from './url/parse.js'
 import type { AnyConfig, TunnelConfig } from './url/types.js'
 import { createLogger } from './log.js'
-import { describeError } from './errors.js'
+import { ERR, HINTS, describeError, errorInfo, type ErrorCode } from './errors.js'
 import { runTunnel } from './tunnel/run.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -22,8 +22,10 @@ export interface Startup {
   readonly warnings: readonly string[]
 }
 
-function fail(issues: readonly string[]): never {
+/** Prints every problem, then the code and hint of each kind of problem (docs/errors.md), and exits 1. */
+function fail(issues: readonly string[], codes: readonly ErrorCode[] = []): never {
   for (const issue of issues) console.error(`Error: ${issue}`)
+  for (const code of codes) console.error(`[${code}] hint: ${HINTS[code]}`)
   process.exit(1)
 }
 
@@ -32,12 +34,14 @@ function main(argv: string[]): void {
   const envIssues = env.ok ? [] : env.issues
   if (argv.length !== 1) {
     for (const issue of envIssues) console.error(`Error: ${issue}`)
+    if (!env.ok) console.error(`[${ERR.ENV_INVALID}] hint: ${HINTS[ERR.ENV_INVALID]}`)
     console.error(USAGE)
     process.exit(1)
   }
   const parsed = parseUrl(argv[0]!)
   const issues = [...envIssues, ...(parsed.ok ? [] : parsed.issues)]
-  if (issues.length > 0 || !env.ok || !parsed.ok) fail(issues)
+  const codes: ErrorCode[] = [...(env.ok ? [] : [ERR.ENV_INVALID]), ...(parsed.ok ? [] : [parsed.code])]
+  if (issues.length > 0 || !env.ok || !parsed.ok) fail(issues, codes)
   const startup: Startup = { config: parsed.config, tunables: env.tunables, warnings: parsed.warnings }
   dispatch(startup)
 }
@@ -49,7 +53,7 @@ function dispatch(startup: Startup): void {
     case 'client':
       return runTunnelProcess(config, startup)
     case 'master':
-      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)]))
+      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)], [errorInfo(err).code]))
       return
   }
 }

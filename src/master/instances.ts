@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Tunables } from '../env.js'
+import { ERR, NodePassError, formatErrorInfo, type ErrorInfo } from '../errors.js'
 import { formatLine, type Logger } from '../log.js'
-import type { TunnelStats } from '../tunnel/types.js'
+import type { TunnelState, TunnelStats } from '../tunnel/types.js'
 import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { API_ERR, ApiError, badRequest, forbiddenKey, notFound } from './api-error.js'
@@ -17,6 +18,7 @@ import {
   emptyMeta,
   type Counter,
   type InstanceRecord,
+  type InstanceState,
   type InstanceStatus,
   type InstanceView,
   type MasterState,
@@ -29,6 +31,11 @@ const STOP_GRACE_MS = 5_000
 interface Live {
   rec: InstanceRecord
   status: InstanceStatus
+  /** The typed state shown next to `status`, and the error behind `error`/`degraded` (or a crash, a stall). */
+  state: InstanceState
+  error: ErrorInfo | undefined
+  /** The tunnel's last typed state (what the instance returns to when a stall ends). */
+  tunnel: TunnelState | undefined
   ping: number
   pool: number
   tcps: number
@@ -127,6 +134,9 @@ export class InstanceManager {
     return {
       rec,
       status: 'stopped',
+      state: 'stopped',
+      error: undefined,
+      tunnel: undefined,
       ping: 0,
       pool: 0,
       tcps: 0,
@@ -160,6 +170,10 @@ export class InstanceManager {
       tcps: 0,
       udps: 0,
       ...zeros(),
+      state: '',
+      errorCode: '',
+      errorMessage: '',
+      errorHint: '',
     }
   }
 
@@ -180,6 +194,10 @@ export class InstanceManager {
       tcps: l.tcps,
       udps: l.udps,
       ...r.totals,
+      state: l.state,
+      errorCode: l.error?.code ?? '',
+      errorMessage: l.error?.message ?? '',
+      errorHint: l.error?.hint ?? '',
     }
   }
 
@@ -208,7 +226,7 @@ export class InstanceManager {
     if (scheme !== 'server' && scheme !== 'client') throw badRequest('Invalid URL scheme')
     const parsed = parseTunnelUrl(url, { checkFiles: true })
     if (!parsed.ok)
-      throw new ApiError(400, API_ERR.CONFIG_INVALID, `Invalid URL format: ${parsed.issues.join('; ')}`, {
+      throw new ApiError(400, parsed.code, `Invalid URL format: ${parsed.issues.join('; ')}`, {
         issues: parsed.issues,
       })
     return { type: scheme }
@@ -377,23 +395,29 @@ export class InstanceManager {
     l.lastRaw = zeros()
     l.lastCheckPoint = undefined
     l.startedAt = Date.now()
+    l.tunnel = undefined
     const worker = new InstanceWorker(
       { id: l.rec.id, url: l.rec.url, tunables: this.#o.tunables, tunnelModule: this.#o.tunnelModule },
       {
         running: () => {
           if (l.worker !== worker || l.deleted) return
-          l.status = 'running'
-          this.#o.bus.publish('update', this.#view(l))
+          this.#applyState(l, l.tunnel ?? { state: 'starting' })
         },
         log: (line) => this.#onLog(l, line),
         stats: (s) => {
           if (l.worker === worker) this.#onStats(l, s)
         },
-        fatal: (msg) => {
-          if (l.worker === worker) this.#onDied(l, `Instance failed to start: ${msg}`)
+        state: (s) => {
+          if (l.worker !== worker || l.deleted) return
+          l.tunnel = s
+          this.#applyState(l, s)
+        },
+        fatal: (error) => {
+          if (l.worker === worker) this.#onDied(l, 'Instance failed to start', error)
         },
         died: (reason) => {
-          if (l.worker === worker) this.#onDied(l, `Instance worker ended: ${reason}`)
+          if (l.worker === worker)
+            this.#onDied(l, 'Instance worker ended', new NodePassError(ERR.INSTANCE_CRASHED, `instance ${l.rec.id}: ${reason}`).toJSON())
         },
       },
     )
@@ -409,20 +433,39 @@ export class InstanceManager {
     if (w) await w.stop(STOP_GRACE_MS)
     if (l.worker === w) l.worker = undefined
     l.status = 'stopped'
+    l.state = 'stopped'
+    l.error = undefined
+    l.tunnel = undefined
     l.ping = l.pool = l.tcps = l.udps = 0
     l.lastCheckPoint = undefined
     this.#o.bus.publish('update', this.#view(l))
     if (!l.deleted) await this.save().catch(() => undefined)
   }
 
+  /** Log lines are echoed and streamed for people; the instance's state comes from typed messages only. */
   #onLog(l: Live, line: string): void {
     if (l.deleted) return
     this.#o.echo(`${line} [${l.rec.id}]`)
-    if ((line.includes('Server error:') || line.includes('Client error:')) && l.status !== 'error') {
-      l.status = 'error'
-      l.ping = l.pool = l.tcps = l.udps = 0
-    }
     this.#o.bus.publish('log', this.#view(l), line)
+  }
+
+  /**
+   * A typed tunnel state sets status, state and error: starting/ready/degraded show `running`; `error`, and a
+   * restart after one (starting with an error), show `error` until the tunnel is ready again. Sends `update` when
+   * anything visible changed.
+   */
+  #applyState(l: Live, s: TunnelState): void {
+    const error = s.state === 'ready' ? undefined : s.error
+    const status: InstanceStatus = s.state === 'error' || (s.state === 'starting' && error) ? 'error' : 'running'
+    const state: InstanceState = status === 'error' ? 'error' : s.state
+    // A tunnel (re)starting has no session yet: the stall check waits for its first checkpoint again.
+    if (s.state === 'starting' || s.state === 'error') l.lastCheckPoint = undefined
+    if (l.status === status && l.state === state && l.error?.code === error?.code && l.error?.message === error?.message) return
+    l.status = status
+    l.state = state
+    l.error = error
+    if (status === 'error') l.ping = l.pool = l.tcps = l.udps = 0
+    this.#o.bus.publish('update', this.#view(l))
   }
 
   #onStats(l: Live, s: TunnelStats): void {
@@ -439,17 +482,21 @@ export class InstanceManager {
       l.rec.totals[c] = l.base[c] + v - l.reset[c]
     }
     l.lastCheckPoint = Date.now()
-    if (l.status === 'error') l.status = 'running'
+    // A stalled instance (see monitorTick) that reports again returns to its tunnel's state.
+    if (l.error?.code === ERR.INSTANCE_UNRESPONSIVE && l.tunnel) this.#applyState(l, l.tunnel)
     this.#trafficDirty = true
     this.#o.bus.publish('update', this.#view(l))
   }
 
-  #onDied(l: Live, reason: string): void {
+  #onDied(l: Live, what: string, error: ErrorInfo): void {
     l.worker = undefined
     if (l.deleted || this.#closed) return
     l.status = 'error'
+    l.state = 'error'
+    l.error = error
+    l.tunnel = undefined
     l.ping = l.pool = l.tcps = l.udps = 0
-    this.#onLog(l, formatLine('error', reason))
+    this.#onLog(l, formatLine('error', `${what}: ${formatErrorInfo(error)}`))
     this.#o.bus.publish('update', this.#view(l))
     if (!l.rec.restart) return
     if (Date.now() - l.startedAt >= 30_000) l.backoffMs = 1000
@@ -468,7 +515,11 @@ export class InstanceManager {
     const now = Date.now()
     for (const l of this.#live.values()) {
       if (l.status === 'running' && l.lastCheckPoint !== undefined && now - l.lastCheckPoint > stale) {
+        const secs = Math.round((now - l.lastCheckPoint) / 1000)
+        const err = new NodePassError(ERR.INSTANCE_UNRESPONSIVE, `instance ${l.rec.id}: no checkpoint for ${secs}s (expected every ${this.#o.tunables.reportIntervalMs}ms)`)
         l.status = 'error'
+        l.state = 'error'
+        l.error = err.toJSON()
         this.#o.bus.publish('update', this.#view(l))
       }
     }

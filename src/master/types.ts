@@ -1,7 +1,10 @@
 // API shapes of the master (master-api.md §3) and the persisted record behind each instance.
+import type { ErrorCode } from '../errors.js'
 import type { TunnelStats } from '../tunnel/types.js'
 
 export type InstanceStatus = 'running' | 'stopped' | 'error'
+/** The typed state behind `status` (docs/errors.md): running = starting|ready|degraded; error = error or starting again after one. */
+export type InstanceState = 'stopped' | 'starting' | 'ready' | 'degraded' | 'error'
 
 export interface Peer {
   sid: string
@@ -14,7 +17,12 @@ export interface Meta {
   tags: Record<string, string>
 }
 
-/** What the API returns (mode…udptx from TunnelStats); JSON field order as upstream. `********` uses type '' and status ''. */
+/**
+ * What the API returns (mode…udptx from TunnelStats); JSON field order as upstream, our additions last.
+ * `********` uses type '' and status ''. state/errorCode/errorMessage/errorHint are additions (docs/errors.md): the
+ * typed state, and while the instance is in error or degraded the error's stable code, message and one-line hint
+ * ('' otherwise).
+ */
 export interface InstanceView extends TunnelStats {
   id: string
   alias: string
@@ -24,6 +32,10 @@ export interface InstanceView extends TunnelStats {
   config: string
   restart: boolean
   meta: Meta
+  state: InstanceState | ''
+  errorCode: ErrorCode | ''
+  errorMessage: string
+  errorHint: string
 }
 
 export const COUNTERS = ['tcprx', 'tcptx', 'udprx', 'udptx'] as const

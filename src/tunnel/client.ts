@@ -70,14 +70,15 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
       control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
     } catch {
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
-      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
+      // The pool dial's failure (an untrusted certificate, a refused port…) gives the code when there is one.
+      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`, filler.lastError ? { cause: filler.lastError } : undefined)
     }
     if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
       cfg, pool, counters, log, tunables, plane: rt.plane,
-      onCheckpoint: rt.onCheckpoint,
+      onCheckpoint: rt.onCheckpoint, health: rt.health,
     })
   } catch (err) {
     await cleanup()

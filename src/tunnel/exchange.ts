@@ -10,6 +10,7 @@ import type { TunnelConfig } from '../url/types.js'
 import type { ConnPool, PoolConn } from './pool.js'
 import type { Counters } from './stats.js'
 import type { Signal } from './protocol.js'
+import type { TunnelHealth } from './health.js'
 import { paced, parseHostPort, replay, type DataPlane } from '../net/plane.js'
 import { relay } from './relay.js'
 import { DatagramWriter, readDatagrams } from './udp-frame.js'
@@ -29,6 +30,8 @@ export interface ExchangeContext {
   send(sig: Signal): void
   /** Every stream and socket in use, destroyed when the tunnel stops. */
   readonly live: Set<{ destroy(): void }>
+  /** Per-connection failures are reported here: logged with code and hint, the tunnel marked degraded. */
+  readonly health: TunnelHealth
 }
 
 // Listeners use on('close') rather than once(): 'close' fires once per stream, and once() allocates a wrapper and
@@ -64,7 +67,7 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   try {
     conn = await ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs)
   } catch (err) {
-    ctx.log.warn(`Ingress TCP from ${remote}: ${describeError(err)}`)
+    ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
     release()
     return void user.destroy()
   }
@@ -96,7 +99,7 @@ async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'):
     return conn
   } catch (err) {
     ctx.pool.errors++
-    ctx.log.error(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
+    ctx.health.problem(`Egress ${kind} ${sig.id}`, err)
     return undefined
   }
 }
@@ -116,7 +119,7 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   } catch (err) {
     release()
     conn.stream.destroy()
-    return ctx.log.error(`Egress TCP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+    return void ctx.health.problem(`Egress TCP for ${sig.remote ?? '?'}`, err)
   }
   if (conn.stream.destroyed) {
     release()
@@ -183,7 +186,7 @@ class UdpSessionIn {
     ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs).then(
       (conn) => this.#attach(conn),
       (err: unknown) => {
-        ctx.log.warn(`Ingress UDP from ${remote}: ${describeError(err)}`)
+        ctx.health.problem(`Ingress UDP from ${remote}`, err, 'warn')
         this.close()
       },
     )
@@ -252,7 +255,7 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   try {
     sock = (await ctx.plane.dialer.dialUdp()).socket
   } catch (err) {
-    ctx.log.error(`Egress UDP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+    ctx.health.problem(`Egress UDP for ${sig.remote ?? '?'}`, err)
     return close()
   }
   if (stream.destroyed) return close()

@@ -1,12 +1,14 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
-// cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
+// cause, its code and hint, sets the typed state `error` (src/tunnel/health.ts), everything is closed, and the tunnel
+// starts again — forever, until close(). The wait before a restart
 // starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
 // for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describeError } from '../errors.js'
+import { describeError, formatErrorInfo, type ErrorInfo } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
 import { describeConfig } from '../url/format.js'
-import { Counters } from './stats.js'
+import { Counters, checkpointLine } from './stats.js'
+import { TunnelHealth } from './health.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, Runtime } from './runtime.js'
@@ -43,18 +45,25 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
 const FIRST_RETRY_MS = 100
 
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
-  const counters = new Counters()
+  const plane = createDataPlane(cfg, {
+    log: deps.log,
+    tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
+    udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+    bufferSize: deps.tunables.tcpDataBufSize,
+  })
+  const health = new TunnelHealth({ log: deps.log, quietMs: deps.tunables.reportIntervalMs, onState: deps.onState, rate: plane.rate })
+  const counters = new Counters(health)
+  const lines = deps.checkpointLines !== false
   const rt: Runtime = {
     log: deps.log,
     tunables: deps.tunables,
     counters,
-    onCheckpoint: deps.onCheckpoint,
-    plane: createDataPlane(cfg, {
-      log: deps.log,
-      tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
-      udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
-      bufferSize: deps.tunables.tcpDataBufSize,
-    }),
+    onCheckpoint: (stats) => {
+      if (lines) deps.log.event(checkpointLine(stats))
+      deps.onCheckpoint?.(stats)
+    },
+    health,
+    plane,
     creds: undefined,
     stickyMode: undefined,
   }
@@ -64,10 +73,12 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
     let delay = Math.min(FIRST_RETRY_MS, cooldown)
+    let lastError: ErrorInfo | undefined
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       const startedAt = Date.now()
       if (round > 0) rt.plane.restart()
+      health.starting(lastError)
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -78,7 +89,8 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         err = e as Error
       }
       if (abort.signal.aborted) break
-      deps.log.error(`${Role} error: ${describeError(err)}`)
+      lastError = health.failed(err)
+      deps.log.error(`${Role} error: ${formatErrorInfo(lastError)}`)
       await current?.close()
       current = undefined
       if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
@@ -93,12 +105,14 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   let closing: Promise<void> | undefined
   return {
     stats: () => counters.snapshot(current?.poolSize() ?? 0),
+    state: () => health.state,
     close() {
       closing ??= (async () => {
         abort.abort()
         await current?.close()
         await loop
         await current?.close()
+        health.close()
         rt.plane.close()
       })()
       return closing
