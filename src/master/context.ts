@@ -3,14 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Tunables } from '../env.js'
 import type { Logger } from '../log.js'
 import type { EventBus } from './events.js'
-import type { InstanceManager } from './instances.js'
+import type { InstanceApi } from './instance-api.js'
 import type { MasterConfig } from '../url/types.js'
 
 export interface AppDeps {
   config: MasterConfig
   tunables: Tunables
   log: Logger
-  manager: InstanceManager
+  manager: InstanceApi
   bus: EventBus
   version: string
   /** The effective TLS code of the API listener: '0', '1' or '2'. */

@@ -2,8 +2,10 @@
 import type { Tunables } from '../env.js'
 import { createLogger, stdoutSink, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
+import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
+import type { InstanceApi } from './instance-api.js'
 import { InstanceManager } from './instances.js'
 import { createApiServer, listen } from './server.js'
 import { StateStore } from './store.js'
@@ -35,7 +37,7 @@ export interface RunningMaster {
   readonly newApiKey: string | undefined
   /** Set when the main state file was damaged or missing and the backup was loaded. */
   readonly loadedBackup: string | undefined
-  readonly manager: InstanceManager
+  readonly manager: InstanceApi
   close(): Promise<void>
 }
 
@@ -48,7 +50,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
-  const tlsCode = String(config.tls.mode) as '0' | '1' | '2'
+  const tlsCode = tlsCodeOf(config.tls.mode)
   const manager = new InstanceManager({
     tunables: deps.tunables,
     log,

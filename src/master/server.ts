@@ -7,11 +7,12 @@ import { loadPair, selfSignedPair } from '../tls/certs.js'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
+import { tlsCode as tlsCodeOf, type TlsCode } from '../wire.js'
 import type { RequestHandler } from './app.js'
 
 export interface ApiServer {
   readonly server: Server
-  readonly tlsCode: '0' | '1' | '2'
+  readonly tlsCode: TlsCode
   close(): Promise<void>
 }
 
@@ -49,7 +50,7 @@ export async function createApiServer(
   server.requestTimeout = 60_000
   return {
     server,
-    tlsCode: String(tls.mode) as '0' | '1' | '2',
+    tlsCode: tlsCodeOf(tls.mode),
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(reload)

@@ -6,7 +6,7 @@ import { createSecureContext, type SecureContext } from 'node:tls'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
-import { fingerprint } from '../tunnel/protocol.js'
+import { fingerprint } from '../wire.js'
 import { VERSION } from '../version.js'
 
 export interface CertPair {

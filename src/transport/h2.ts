@@ -17,11 +17,11 @@ import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
-import { OPENER, readOpener } from './opener.js'
+import { readOpener } from './opener.js'
+import { H2_ALPN, H2_METHOD, H2_PATH, OPENER } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
-export const H2_PATH = '/stream'
 /**
  * Flow-control windows: per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the whole connection. The connection
  * window must stay well below what the TCP socket buffers absorb: Node's Http2Session stops reading its socket
@@ -62,7 +62,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     minVersion: TLS_MIN_VERSION,
     ciphers: TLS13_CIPHERS,
     honorCipherOrder: true,
-    ALPNProtocols: ['h2'],
+    ALPNProtocols: [H2_ALPN],
     handshakeTimeout: opts.tunables.handshakeTimeoutMs,
     settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW, enablePush: false },
     maxSessionMemory: SESSION_MEMORY_MB,
@@ -87,7 +87,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     stream.on('error', () => {})
     const ip = unmapIp(stream.session?.socket?.remoteAddress ?? '')
     if (opts.allowIp !== undefined && ip !== opts.allowIp) return refuse(stream, 403, 'forbidden\n')
-    if (headers[':path'] !== H2_PATH || headers[':method'] !== 'POST' || !opts.accepting()) return refuse(stream, 404, 'not found\n')
+    if (headers[':path'] !== H2_PATH || headers[':method'] !== H2_METHOD || !opts.accepting()) return refuse(stream, 404, 'not found\n')
     readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
       () => {
         if (stream.destroyed) return
@@ -152,9 +152,9 @@ class H2Client implements ClientTransport {
     const { opts } = this
     // TLS is forced for type=3: tls=0 here would be a peer bug; dial as tls=1 (no verification).
     const tls = opts.tls.mode === 0 ? ({ mode: 1 } as const) : opts.tls
-    const ps = await dialStream({ ...opts, tls }, await opts.resolve(), ['h2'])
+    const ps = await dialStream({ ...opts, tls }, await opts.resolve(), [H2_ALPN])
     const sock = ps.stream as Socket & { alpnProtocol?: string | false }
-    if (sock.alpnProtocol !== 'h2') {
+    if (sock.alpnProtocol !== H2_ALPN) {
       sock.destroy()
       throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: server did not negotiate h2`)
     }
@@ -225,7 +225,7 @@ class H2Client implements ClientTransport {
     const live = await this.#session()
     if (live.session.closed || live.session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, 'HTTP/2 session closed')
     const req: ClientHttp2Stream = live.session.request(
-      { ':method': 'POST', ':path': H2_PATH, ':scheme': 'https', ':authority': this.#authority, 'content-type': 'application/octet-stream' },
+      { ':method': H2_METHOD, ':path': H2_PATH, ':scheme': 'https', ':authority': this.#authority, 'content-type': 'application/octet-stream' },
       { endStream: false },
     )
     req.write(OPENER)

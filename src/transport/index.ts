@@ -1,7 +1,7 @@
 // Explicit transport registry (no import side effects). Types other than TCP are loaded on first use, so a
 // missing optional package (the QUIC binding) only affects type=1.
 import { NodePassError, ERR, describeError } from '../errors.js'
-import type { PoolKind } from '../url/types.js'
+import type { PoolKind } from '../wire.js'
 import type { TransportFactory } from './types.js'
 import { tcpTransport } from './tcp.js'
 

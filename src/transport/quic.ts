@@ -11,13 +11,12 @@ import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../net/udp-buffers.js'
-import { fingerprint } from '../tunnel/protocol.js'
-import { OPENER, readOpener } from './opener.js'
+import { OPENER, QUIC_ALPN, fingerprint } from '../wire.js'
+import { readOpener } from './opener.js'
 import { tuneConnection } from './quic-patches.js'
 import type { Logger as NpLogger } from '../log.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
-export const QUIC_ALPN = 'np-quic'
 const KEEPALIVE_MS = 5000
 const IDLE_TIMEOUT_MS = 15000
 /** The library waits out QUIC's draining period on close; we stop waiting after this (it finishes in the background). */

@@ -1,35 +1,13 @@
 // type=0: one TCP connection per pool entry, TLS 1.3 on top for tls 1/2. Wire: [TLS handshake] → S→C 4-byte ID.
-import { connect as netConnect, type Socket, type TcpNetConnectOpts } from 'node:net'
-import { NodePassError, ERR, describeError } from '../errors.js'
-import { loadTlsStream } from '../tls/lazy.js'
+import { connect as netConnect, type Socket } from 'node:net'
+import { describeError } from '../errors.js'
+import type * as TlsStream from './tls-stream.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
+import { connectCommon, settleDial } from './tcp-dial.js'
 import { unmapIp } from '../net/addr.js'
 
-/** Socket options shared by the plain and the TLS dial (highWaterMark is missing from @types/node 20). */
-export function connectCommon(opts: ClientTransportOptions, host: string): TcpNetConnectOpts & { highWaterMark: number } {
-  return { host, port: opts.port, allowHalfOpen: true, noDelay: true, highWaterMark: opts.tunables.tcpDataBufSize, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
-}
-
-/** Resolves with the pool stream once `ready` fires on sock, or rejects (and destroys it) on error or timeout. */
-export function settleDial(opts: ClientTransportOptions, sock: Socket, ready: 'connect' | 'secureConnect', fp: () => string | undefined): Promise<PoolStream> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => sock.destroy(new NodePassError(ERR.TARGET_TIMEOUT, `dial ${opts.host}:${opts.port}: timeout`)),
-      opts.tunables.tcpDialTimeoutMs,
-    )
-    const fail = (err: Error): void => {
-      clearTimeout(timer)
-      sock.destroy()
-      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err }))
-    }
-    sock.once('error', fail)
-    sock.once(ready, () => {
-      clearTimeout(timer)
-      sock.off('error', fail)
-      resolve({ stream: sock, socket: sock, fp: fp(), remoteIp: unmapIp(sock.remoteAddress ?? '') })
-    })
-  })
-}
+/** The TLS layer, loaded on first use: a tls=0 tunnel never pays for node:tls (see tls/lazy.ts). */
+const loadTlsStream = (): Promise<typeof TlsStream> => import('./tls-stream.js')
 
 /** Dials TCP (or TLS, loaded on first use) with a timeout and keepalive; resolves with the connected stream. */
 export async function dialStream(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {

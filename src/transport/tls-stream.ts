@@ -1,11 +1,11 @@
 // The TLS 1.3 layer of the pool transports (tls=1|2): client options by verify mode, server-side wrapping of an
-// accepted socket, the TLS dial. Loaded through tls/lazy.ts only when a tunnel uses TLS.
+// accepted socket, the TLS dial. Loaded by tcp.ts on first use, only when a tunnel uses TLS.
 import type { Socket } from 'node:net'
 import { TLSSocket, connect as tlsConnect, type ConnectionOptions, type TLSSocketOptions } from 'node:tls'
-import { fingerprint } from '../tunnel/protocol.js'
+import { fingerprint } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions } from './types.js'
-import { connectCommon, settleDial } from './tcp.js'
+import { connectCommon, settleDial } from './tcp-dial.js'
 
 /** Client TLS options for a verify mode: tls=1 skips verification; tls=2 verifies against servername. */
 export function clientTlsOptions(tls: ClientTransportOptions['tls'], extra: ConnectionOptions = {}): ConnectionOptions {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 import type { Logger } from '../log.js'
 import type { ServerCredentials } from '../tls/certs.js'
-import type { PoolKind } from '../url/types.js'
+import type { PoolKind } from '../wire.js'
 
 export interface PoolStream {
   readonly stream: Duplex

@@ -10,6 +10,7 @@ import { joinHostPort, unmapIp } from '../net/addr.js'
 import { acceptTls, clientTlsOptions, peerFingerprint } from './tls-stream.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 import { wsDuplex } from './ws-stream.js'
+import { WS_POOL_FULL_REPLY } from '../wire.js'
 
 /** No read limit (as upstream's SetReadLimit(-1)); ws treats 0 as "no limit". */
 const NO_LIMIT = 0
@@ -22,7 +23,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   })
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (!opts.accepting()) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n\r\npool full\n')
+      socket.end(WS_POOL_FULL_REPLY)
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -3,7 +3,7 @@
 import type { Duplex } from 'node:stream'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { decodeSignal, encodeSignal, type Signal } from './protocol.js'
+import { decodeSignal, encodeSignal, type Signal } from '../wire.js'
 
 const MAX_LINE = 64 * 1024
 

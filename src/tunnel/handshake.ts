@@ -8,7 +8,7 @@ import type { Logger } from '../log.js'
 import {
   CAPABILITY_HEADER, TS_CAPABILITY, checkAuthorization, decodeHandshakeConfig, encodeHandshakeConfig, handshakeToken,
   type HandshakeConfig,
-} from './protocol.js'
+} from '../wire.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 
 export interface AcceptedHandshake {

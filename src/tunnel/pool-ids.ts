@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { NodePassError, ERR } from '../errors.js'
-import { CONTROL_ID, ID_BYTES, hexToId, idToHex } from './protocol.js'
+import { CONTROL_ID, ID_BYTES, hexToId, idToHex } from '../wire.js'
 
 /** Reads exactly 4 bytes (the server-assigned ID); later bytes stay buffered in the stream. */
 export function readPoolId(stream: Duplex, timeoutMs: number): Promise<string> {

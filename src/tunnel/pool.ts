@@ -3,7 +3,7 @@
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
-import { CONTROL_ID } from './protocol.js'
+import { CONTROL_ID } from '../wire.js'
 import { monotonicMs } from '../duration.js'
 
 function ignore(): void {}

@@ -8,15 +8,13 @@ import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID } from './protocol.js'
+import { CONTROL_ID, POOL_TYPE_CODE, tlsCode } from '../wire.js'
 import { Session } from './session.js'
 import type { Attempt, Runtime } from './runtime.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
 import { loadCerts } from '../tls/lazy.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
-
-const TYPE_CODE = { tcp: '0', quic: '1', ws: '2', h2: '3' } as const
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,7 +54,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   let allowIp: string | undefined
   const hs = new HandshakeServer(
     cfg.key,
-    { flow: mode === 1 ? '-' : '+', max: cfg.max, tls: String(cfg.tls.mode) as '0' | '1' | '2', type: TYPE_CODE[cfg.type] },
+    { flow: mode === 1 ? '-' : '+', max: cfg.max, tls: tlsCode(cfg.tls.mode), type: POOL_TYPE_CODE[cfg.type] },
     log,
   )
   tunnel.on('connection', (sock: Socket) => {

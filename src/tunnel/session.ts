@@ -2,7 +2,7 @@
 // ping/CHECK_POINT, flush, TLS fingerprint verification (D2) and the ingress/egress exchanges. Both ends run it.
 import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError, type ErrorCode } from '../errors.js'
-import type { Signal } from './protocol.js'
+import type { Signal } from '../wire.js'
 import type { PoolConn } from './pool.js'
 import { ControlChannel } from './control.js'
 import type { Ingress } from './ingress.js'

@@ -7,7 +7,7 @@
 // datagrams/s), and over TLS it also cost one record per datagram. The frames keep every boundary, so the wire
 // is unchanged. Unframed writes (Go peer) stay one write per datagram: there a write boundary is the datagram.
 import type { Duplex } from 'node:stream'
-import { UDP_FRAME_HEADER } from './protocol.js'
+import { UDP_FRAME_HEADER } from '../wire.js'
 
 /**
  * Bytes that may wait in a pool stream's write buffer before further datagrams are dropped (UDP may drop; an

@@ -3,14 +3,15 @@
 import { formatDuration } from '../duration.js'
 import { formatHostPort } from './address.js'
 import { parseQueryLenient } from './query.js'
-import { LBS_BY_CODE, POOL_KIND_BY_CODE, type BlockConfig, type TunnelConfig } from './types.js'
+import { POOL_TYPE_CODE, type TlsCode } from '../wire.js'
+import { LBS_BY_CODE, type BlockConfig, type TunnelConfig } from './types.js'
 
 export type QueryMap = Readonly<Record<string, string | readonly string[]>> | ReadonlyMap<string, readonly string[]>
 
 /** The master's own settings an instance URL inherits (master-api.md §3). */
 export interface MasterTlsSettings {
   readonly log: string
-  readonly tls: '0' | '1' | '2'
+  readonly tls: TlsCode
   readonly crt: string
   readonly key: string
 }
@@ -138,7 +139,7 @@ export function describeConfig(config: TunnelConfig): string {
     pairs.push(['tls', String(c.tls.mode)])
     if (c.tls.mode === 2) pairs.push(['crt', c.tls.crt], ['key', c.tls.key])
     pairs.push(['dns', dns], ['lbs', String(LBS_BY_CODE.indexOf(c.lbs))], ['max', String(c.max)],
-      ['mode', String(c.mode)], ['type', String(POOL_KIND_BY_CODE.indexOf(c.type))])
+      ['mode', String(c.mode)], ['type', POOL_TYPE_CODE[c.type]])
   } else {
     pairs.push(['dns', dns], ['sni', c.sni], ['lbs', String(LBS_BY_CODE.indexOf(c.lbs))], ['min', String(c.min)],
       ['max', String(c.max)], ['mode', String(c.mode)])

@@ -2,7 +2,7 @@
 // master-api.md §1, DECISIONS D4–D9). Every problem is collected; message style: `<subject>: <problem>, got "<value>"`
 // where the subject is a parameter name or a URL part (scheme, tunnel key, tunnel address, target, targets, query,
 // listen address, prefix). The tunnel key is never echoed.
-import { defaultTunnelKey } from '../tunnel/protocol.js'
+import { POOL_KIND_BY_CODE, defaultTunnelKey } from '../wire.js'
 import type { LogLevel } from '../log.js'
 import { isHostname, loopsBack, parseHostPort, percentDecode, quote } from './address.js'
 import { PARAM_BY_NAME, inScope, type ParamName, type Scope } from './params.js'
@@ -11,7 +11,7 @@ import { checkTlsFiles } from './tls-files.js'
 import { ERR } from '../errors.js'
 import { DEFAULT_DNS_TTL_MS, checkValue, readBlock, readDns, readDurationMs } from './values.js'
 import {
-  LBS_BY_CODE, POOL_KIND_BY_CODE, type AnyConfig, type ClientConfig, type HostPort, type MasterConfig,
+  LBS_BY_CODE, type AnyConfig, type ClientConfig, type HostPort, type MasterConfig,
   type ServerConfig, type TlsConfig, type TunnelConfig,
 } from './types.js'
 

@@ -1,5 +1,6 @@
 // The typed, frozen configuration a server:// or client:// URL parses into. No "0"|"1"|"2" strings past src/url/.
 import type { LogLevel } from '../log.js'
+import type { PoolKind } from '../wire.js'
 
 /** host '' = unspecified (all interfaces), e.g. `:10101`. IPv6 hosts are stored without brackets. */
 export interface HostPort {
@@ -12,9 +13,6 @@ export type TlsConfig =
   | { readonly mode: 1 }
   | { readonly mode: 2; readonly crt: string; readonly key: string }
 
-/** type=0..3 */
-export type PoolKind = 'tcp' | 'quic' | 'ws' | 'h2'
-export const POOL_KIND_BY_CODE: readonly PoolKind[] = ['tcp', 'quic', 'ws', 'h2']
 
 /** lbs=0 round-robin, 1 optimal latency, 2 primary-backup (D7). */
 export type LbsStrategy = 'round-robin' | 'latency' | 'primary-backup'

@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import { request } from 'node:http'
 import { freePort } from '../helpers/net.js'
 import { startNodePass, testEnv } from '../helpers/proc.js'
-import { decodeSignal, encodeSignal, handshakeToken, type Signal } from '../../src/tunnel/protocol.js'
+import { decodeSignal, encodeSignal, handshakeToken, type Signal } from '../../src/wire.js'
 
 const KEY = 'go-peer-key'
 

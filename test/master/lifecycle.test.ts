@@ -2,9 +2,8 @@
 // crashes isolated to one worker with restart backoff (D15, D16), PUT and DELETE.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { STEP, crashFakeTunnel } from '../fixtures/master/fake-tunnel.js'
 import { SseClient, startInProcess, waitFor } from './helpers.js'
-
-const STEP = { tcprx: 1000, tcptx: 2000, udprx: 30, udptx: 40 }
 
 test('traffic totals follow checkpoints, survive stop/start and reset', async (t) => {
   const { api } = await startInProcess(t)
@@ -112,13 +111,13 @@ test('a degraded tunnel stays `running` with state `degraded` and its error; rea
 })
 
 test('a crashed worker: error + update, others unaffected, restarted with backoff; no restart when restart=false', async (t) => {
-  const { api, master } = await startInProcess(t)
+  const { api } = await startInProcess(t)
   const sse = await SseClient.open(t, api)
   const a = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:8080' })).json.id as string
   const b = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10102/127.0.0.1:8081' })).json.id as string
   await sse.waitFrame('a running', (f) => f.type === 'update' && f.instance.id === a && f.instance.status === 'running')
   await sse.waitFrame('b running', (f) => f.type === 'update' && f.instance.id === b && f.instance.status === 'running')
-  await master.manager.killWorker(a)
+  crashFakeTunnel(10101)
   const err = await sse.waitFrame('a error', (f) => f.type === 'update' && f.instance.id === a && f.instance.status === 'error')
   assert.equal(err.instance.errorCode, 'NP_ERR_INSTANCE_CRASHED')
   assert.match(err.instance.errorMessage, new RegExp(`^instance ${a}: `))
@@ -131,7 +130,7 @@ test('a crashed worker: error + update, others unaffected, restarted with backof
   await sse.waitFrame('a running again', (f, i) => i > errIdx && f.type === 'update' && f.instance.id === a && f.instance.status === 'running', 8000)
 
   await api.req('PATCH', `/instances/${b}`, { restart: false })
-  await master.manager.killWorker(b)
+  crashFakeTunnel(10102)
   await waitFor('b error', async () => (await api.req('GET', `/instances/${b}`)).json.status === 'error')
   await new Promise((r) => setTimeout(r, 2500)) // longer than the first backoff step: b must stay down
   assert.equal((await api.req('GET', `/instances/${b}`)).json.status, 'error')

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {
   checkAuthorization, decodeHandshakeConfig, decodeSignal, defaultTunnelKey, encodeHandshakeConfig, encodeSignal,
   fingerprint, handshakeToken, hexToId, idToHex,
-} from '../../src/tunnel/protocol.js'
+} from '../../src/wire.js'
 import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 

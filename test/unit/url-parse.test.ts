@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_KEY_WARNING, parseTunnelUrl, parseUrl } from '../../src/url/parse.js'
 import type { AnyConfig, ClientConfig, MasterConfig, ServerConfig } from '../../src/url/types.js'
-import { defaultTunnelKey } from '../../src/tunnel/protocol.js'
+import { defaultTunnelKey } from '../../src/wire.js'
 import { CRT, KEY } from '../helpers/bad-urls.js'
 
 const COMMON = {

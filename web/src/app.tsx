@@ -5,25 +5,12 @@ import { CreatePanel } from './create.js'
 import { DetailPanel } from './detail.js'
 import { InstanceList } from './list.js'
 import { MasterPanel } from './master.js'
+import { go, useHash } from './route.js'
 import { SignIn } from './signin.js'
 import { openEvents, type LinkState } from './sse.js'
 import { Store } from './store.js'
 
 const KEY_SLOT = 'np-api-key'
-
-function useHash(): string {
-  const [hash, setHash] = useState(location.hash)
-  useEffect(() => {
-    const on = (): void => setHash(location.hash)
-    addEventListener('hashchange', on)
-    return () => removeEventListener('hashchange', on)
-  }, [])
-  return hash
-}
-
-export function go(hash: string): void {
-  location.hash = hash
-}
 
 export function App() {
   const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(KEY_SLOT))

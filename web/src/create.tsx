@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks'
 import { PARAMS, type ParamSpec } from '../../src/url/params.js'
 import { ApiError, errorText, type Api } from './api.js'
-import { go } from './app.js'
+import { go } from './route.js'
 
 type Role = 'server' | 'client'
 

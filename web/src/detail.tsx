@@ -1,7 +1,7 @@
 // One instance: actions, settings (alias, restart policy, peer, tags, URL), the 15-minute traffic chart and the log.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, type Api, type Instance } from './api.js'
-import { go } from './app.js'
+import { go } from './route.js'
 import { TrafficChart } from './chart.js'
 import { bytes, modeName, rate, splitUrl } from './format.js'
 import { LogView } from './logview.js'

@@ -1,5 +1,8 @@
-// The only wire-format module: handshake token and config JSON, control-line framing, pool IDs, fingerprints.
+// The only wire-format module: every byte two NodePass peers exchange is defined here — the default key, the
+// handshake token and config JSON with its type/tls codes, control-line framing, pool IDs, fingerprints, UDP framing
+// and the transports' own bytes (stream opener, WebSocket pool-full reply, HTTP/2 path, ALPN names).
 // Byte-compatible with Go NodePass (tunnel-protocol.md §1, §3, §4, §5); pinned by test/unit/protocol.test.ts.
+// A leaf module (node:crypto only), so every layer can use it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 /** Default tunnel key: FNV-1a 32 of the port string, 8 lowercase hex chars. */
@@ -29,12 +32,21 @@ export const TS_CAPABILITY = 'ts1'
 /** Request header by which a TS client announces itself in the handshake. */
 export const CAPABILITY_HEADER = 'x-nodepass-capability'
 
+/** Pool transport kinds, by their `type=` code: 0 TCP, 1 QUIC, 2 WebSocket, 3 HTTP/2. */
+export type PoolKind = 'tcp' | 'quic' | 'ws' | 'h2'
+export type PoolTypeCode = '0' | '1' | '2' | '3'
+export const POOL_TYPE_CODE: Readonly<Record<PoolKind, PoolTypeCode>> = { tcp: '0', quic: '1', ws: '2', h2: '3' }
+export const POOL_KIND_BY_CODE: readonly PoolKind[] = ['tcp', 'quic', 'ws', 'h2']
+/** `tls=` codes: 0 plain, 1 self-signed (not verified), 2 certificate files (verified). */
+export type TlsCode = '0' | '1' | '2'
+export const tlsCode = (mode: 0 | 1 | 2): TlsCode => String(mode) as TlsCode
+
 export interface HandshakeConfig {
   /** '-' reverse (server is ingress), '+' forward (client is ingress). */
   readonly flow: '-' | '+'
   readonly max: number
-  readonly tls: '0' | '1' | '2'
-  readonly type: '0' | '1' | '2' | '3'
+  readonly tls: TlsCode
+  readonly type: PoolTypeCode
   /** Present only when both peers are NodePass-TS: enables length-framed UDP (D3). */
   readonly np?: string
 }
@@ -141,3 +153,17 @@ export function fingerprint(der: Uint8Array): string {
 /** UDP framing between two TS peers (D3): 2-byte big-endian length, then the datagram. */
 export const UDP_FRAME_HEADER = 2
 export const UDP_MAX_DATAGRAM = 65535
+
+/** The 1-byte opener a client writes first on each new multiplexed stream (h2, QUIC), read before the ID. */
+export const OPENER = Buffer.from([0])
+
+/** type=2: the server's answer to an upgrade while its pool is full. */
+export const WS_POOL_FULL_REPLY =
+  'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\nConnection: close\r\n\r\npool full\n'
+
+/** type=3: every pool stream is a `POST` to this path over ALPN `h2`. */
+export const H2_PATH = '/stream'
+export const H2_METHOD = 'POST'
+export const H2_ALPN = 'h2'
+/** type=1: the QUIC ALPN name. */
+export const QUIC_ALPN = 'np-quic'

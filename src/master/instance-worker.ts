@@ -9,7 +9,7 @@ import { isFromWorker, type ToWorker, type WorkerInit } from './ipc.js'
 // Idle isolates stay small (D15: 200 idle instances under 3 GB); relay buffers live outside the V8 heap.
 export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 }
 
-export interface RunnerHandlers {
+export interface WorkerHandlers {
   running(): void
   log(line: string, level: LineLevel): void
   stats(stats: TunnelStats): void
@@ -21,7 +21,7 @@ export interface RunnerHandlers {
   died(reason: string): void
 }
 
-export interface RunnerSpec {
+export interface WorkerSpec {
   id: string
   url: string
   tunables: Tunables
@@ -35,7 +35,7 @@ export class InstanceWorker {
   readonly #exit: Promise<void>
   #lastError: string | undefined
 
-  constructor(spec: RunnerSpec, h: RunnerHandlers) {
+  constructor(spec: WorkerSpec, h: WorkerHandlers) {
     const init: WorkerInit = { id: spec.id, url: spec.url, tunables: spec.tunables, tunnelModule: spec.tunnelModule }
     this.#worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: init,
@@ -79,10 +79,6 @@ export class InstanceWorker {
     })
   }
 
-  get threadId(): number {
-    return this.#worker.threadId
-  }
-
   get exited(): boolean {
     return this.#exited
   }
@@ -100,12 +96,6 @@ export class InstanceWorker {
     await Promise.race([this.#exit, timeout])
     clearTimeout(timer)
     if (!this.#exited) await this.#worker.terminate()
-    await this.#exit
-  }
-
-  /** Ends the worker at once, as a crash would (tests, and the last resort of stop()). */
-  async kill(): Promise<void> {
-    await this.#worker.terminate()
     await this.#exit
   }
 }
