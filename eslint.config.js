@@ -18,6 +18,6 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(fs|net|tls|dgram|http|http2|crypto|os|path|events|stream|util|url|child_process|worker_threads|dns|timers|zlib|assert|readline)(/.*)?$', message: 'use the node: specifier' }] }],
     },
   },
-  { files: ['src/cli.ts', 'src/log.ts', 'test/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  { files: ['src/cli.ts', 'src/log.ts', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off', '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unsafe-return': 'off', '@typescript-eslint/no-unsafe-call': 'off', '@typescript-eslint/no-unsafe-argument': 'off' } },
 )

@@ -10,6 +10,8 @@ export interface StartContext {
   tmp: string
   /** Repository root (bin/nodepass, test fixtures). */
   root: string
+  /** A Go NodePass binary given with --go= or NP_BENCH_GO (the go-* configurations run it). */
+  go?: string
 }
 
 export interface Running {
@@ -149,29 +151,34 @@ export function fdHardLimit(): number {
   return Number.isFinite(n) && n > 0 ? n : 1024
 }
 
-function nodepassChild(name: string, url: string, ctx: StartContext): Child {
-  return startChild(name, process.execPath, [join(ctx.root, 'bin/nodepass'), url], {
-    cwd: ctx.root,
-    env: { ...process.env, NP_STATE_DIR: join(ctx.tmp, 'np-state') },
-  })
+/** Which program runs a NodePass end: ours (bin/nodepass under this Node.js) or the Go binary the user gave. */
+type Impl = 'ts' | 'go'
+
+function nodepassChild(name: string, url: string, ctx: StartContext, impl: Impl = 'ts'): Child {
+  const env = { ...process.env, NP_STATE_DIR: join(ctx.tmp, 'np-state') }
+  if (impl === 'go') {
+    if (ctx.go === undefined) throw new Error('no Go NodePass binary given (--go=<path> or NP_BENCH_GO)')
+    return startChild(name, ctx.go, [url], { cwd: ctx.tmp, env })
+  }
+  return startChild(name, process.execPath, [join(ctx.root, 'bin/nodepass'), url], { cwd: ctx.root, env })
 }
 
 /**
- * A dual-end tunnel in reverse mode (tunnel-protocol.md §2): the server binds the entry port (ingress), the client
+ * A dual-end tunnel in reverse mode (docs/protocol.md §2): the server binds the entry port (ingress), the client
  * dials the server's tunnel port for its pool and connects each tunnelled connection to the target.
  */
-function nodepassDual(name: string, label: string, query: string): ForwarderSpec {
+function nodepassDual(name: string, label: string, query: string, impl: Impl = 'ts'): ForwarderSpec {
   return {
-    name, label, kind: 'nodepass', udp: true, readySeconds: 40,
+    name, label, kind: impl === 'go' ? 'go' : 'nodepass', udp: true, readySeconds: 40,
     async start(target, ctx) {
       const entry = await freePort()
       const tunnel = await freePort()
-      const srv = nodepassChild(`${name}-server`, `server://${KEY}@127.0.0.1:${tunnel}/127.0.0.1:${entry}?mode=1&log=warn${query}`, ctx)
+      const srv = nodepassChild(`${name}-server`, `server://${KEY}@127.0.0.1:${tunnel}/127.0.0.1:${entry}?mode=1&log=warn${query}`, ctx, impl)
       const children = [srv]
       let cli: Child | undefined
       await guarded(children, async () => {
         await waitForPort(tunnel, 15_000, srv)
-        cli = nodepassChild(`${name}-client`, `client://${KEY}@127.0.0.1:${tunnel}/127.0.0.1:${target}?mode=2&log=warn`, ctx)
+        cli = nodepassChild(`${name}-client`, `client://${KEY}@127.0.0.1:${tunnel}/127.0.0.1:${target}?mode=2&log=warn`, ctx, impl)
         children.push(cli)
         await waitForPort(entry, 15_000, srv)
         // Surface an early crash of either end instead of waiting for the echo deadline.
@@ -194,25 +201,52 @@ function fatalLine(children: readonly Child[]): string | undefined {
 }
 
 /** Single-end forwarding: a client whose tunnel address is bindable listens there and dials the target itself. */
-const npSingle: ForwarderSpec = {
-  name: 'np-single', label: 'NodePass single-end', kind: 'nodepass', udp: true, readySeconds: 15,
-  async start(target, ctx) {
-    const entry = await freePort()
-    const c = nodepassChild('np-single', `client://127.0.0.1:${entry}/127.0.0.1:${target}?mode=1&log=warn`, ctx)
-    await guarded([c], () => waitForPort(entry, 15_000, c))
-    return { entry, pids: [c.pid], failure: () => fatalLine([c]), stop: () => c.stop() }
-  },
+function nodepassSingle(name: string, label: string, impl: Impl = 'ts'): ForwarderSpec {
+  return {
+    name, label, kind: impl === 'go' ? 'go' : 'nodepass', udp: true, readySeconds: 15,
+    async start(target, ctx) {
+      const entry = await freePort()
+      const c = nodepassChild(name, `client://127.0.0.1:${entry}/127.0.0.1:${target}?mode=1&log=warn`, ctx, impl)
+      await guarded([c], () => waitForPort(entry, 15_000, c))
+      return { entry, pids: [c.pid], failure: () => fatalLine([c]), stop: () => c.stop() }
+    },
+  }
+}
+
+/** Each NodePass configuration, ours and (with a Go binary given) its Go twin, which the run puts beside it. */
+const VARIANTS: ReadonlyArray<{ suffix: string; label: string; query?: string }> = [
+  { suffix: 'tls0', label: 'tls=0', query: '&tls=0' },
+  { suffix: 'tls1', label: 'tls=1', query: '&tls=1' },
+  { suffix: 'ws', label: 'ws (type=2, tls=1)', query: '&tls=1&type=2' },
+  { suffix: 'h2', label: 'h2 (type=3)', query: '&tls=1&type=3' },
+  { suffix: 'quic', label: 'quic (type=1)', query: '&tls=1&type=1' },
+  { suffix: 'single', label: 'single-end' },
+]
+
+function variantSpec(v: (typeof VARIANTS)[number], impl: Impl): ForwarderSpec {
+  const name = `${impl === 'go' ? 'go' : 'np'}-${v.suffix}`
+  const label = `${impl === 'go' ? 'Go NodePass' : 'NodePass'} ${v.label}`
+  return v.query === undefined ? nodepassSingle(name, label, impl) : nodepassDual(name, label, v.query, impl)
 }
 
 export const ALL_SPECS: readonly ForwarderSpec[] = [
   direct, socat, haproxy, nodePipe, stunnel,
-  nodepassDual('np-tls0', 'NodePass tls=0', '&tls=0'),
-  nodepassDual('np-tls1', 'NodePass tls=1', '&tls=1'),
-  nodepassDual('np-ws', 'NodePass ws (type=2, tls=1)', '&tls=1&type=2'),
-  nodepassDual('np-h2', 'NodePass h2 (type=3)', '&tls=1&type=3'),
-  nodepassDual('np-quic', 'NodePass quic (type=1)', '&tls=1&type=1'),
-  npSingle,
+  ...VARIANTS.map((v) => variantSpec(v, 'ts')),
 ]
+
+/** The Go NodePass configurations (go-tls0, go-tls1, …): run only when a Go binary is given. */
+export const GO_SPECS: readonly ForwarderSpec[] = VARIANTS.map((v) => variantSpec(v, 'go'))
+
+/** The configurations of one run in column order: with `go`, each Go configuration right after ours. */
+export function specsInOrder(go: boolean): ForwarderSpec[] {
+  const out: ForwarderSpec[] = []
+  for (const s of ALL_SPECS) {
+    out.push(s)
+    const twin = go ? GO_SPECS.find((g) => g.name === s.name.replace(/^np-/, 'go-')) : undefined
+    if (twin !== undefined) out.push(twin)
+  }
+  return out
+}
 
 /** Which external program each spec needs (checked before the run; missing → skipped with a note). */
 export function requiredBinary(name: string): string | undefined {

@@ -3,7 +3,7 @@ import type { LatencySummary, Spread } from './stats.js'
 
 export const RESULT_SCHEMA = 'nodepass-bench/1'
 
-export type ConfigKind = 'limit' | 'baseline' | 'nodepass'
+export type ConfigKind = 'limit' | 'baseline' | 'nodepass' | 'go'
 export type ConfigStatus = 'ok' | 'partial' | 'skipped' | 'failed'
 
 export interface BulkResult {

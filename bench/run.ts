@@ -1,12 +1,12 @@
 // npm run bench -- [--only=a,b] [--skip=a,b] [--quick] [--tests=bulk,latency,udp,conc] [--runs=N] [--seconds=N]
-//                  [--md | --no-md]
+//                  [--md | --no-md] [--go=/path/to/go/nodepass]
 // Measures every configuration side by side on 127.0.0.1; prints the tables, writes bench/results/<ts>.json and
 // (for a full run, or with --md) BENCHMARKS.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ALL_SPECS, requiredBinary, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
+import { ALL_SPECS, GO_SPECS, requiredBinary, specsInOrder, type ForwarderSpec, type Running, type StartContext } from './forwarders.js'
 import { runIperf } from './iperf.js'
 import { concurrentConnections, newConnectionLatency, requestResponseLatency, udpEchoLatency, waitForEcho } from './load.js'
 import { describeMachine, loadAvg } from './machine.js'
@@ -29,6 +29,8 @@ interface Options {
   runs?: number
   seconds?: number
   md?: boolean
+  /** A Go NodePass binary (--go= or NP_BENCH_GO): its go-* configurations run beside ours. */
+  go?: string
 }
 
 const HELP = `npm run bench -- [flags]
@@ -38,11 +40,25 @@ const HELP = `npm run bench -- [flags]
   --quick          1 iperf3 run of 2 s, 300 new connections, 2,000 at once only: a few minutes in all
   --runs=N         iperf3 runs per figure (default 3)
   --seconds=N      iperf3 duration (default 5)
-  --md / --no-md   write BENCHMARKS.md (default: only after a full run)`
+  --md / --no-md   write BENCHMARKS.md (default: only after a full run)
+  --go=PATH        a Go NodePass binary you provide (or NP_BENCH_GO=PATH): adds its configurations
+                   (${GO_SPECS.map((s) => s.name).join(', ')}), each beside ours; not built or downloaded here`
 
-export function parseArgs(argv: readonly string[]): Options | string {
+/** Why `path` cannot be run as the Go NodePass binary, or undefined when it can. */
+function goBinaryProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a file`
+    accessSync(path, constants.X_OK)
+    return undefined
+  } catch (e) {
+    return `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not executable'}`
+  }
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Options | string {
   const o: Options = { skip: [], quick: false, tests: new Set(TESTS) }
-  const names = new Set(ALL_SPECS.map((s) => s.name))
+  const names = new Set([...ALL_SPECS, ...GO_SPECS].map((s) => s.name))
+  if (env['NP_BENCH_GO'] !== undefined && env['NP_BENCH_GO'] !== '') o.go = env['NP_BENCH_GO']
   for (const a of argv) {
     const [k, v = ''] = a.split('=', 2) as [string, string?]
     const list = (): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '')
@@ -52,6 +68,10 @@ export function parseArgs(argv: readonly string[]): Options | string {
       case '--quick': o.quick = true; break
       case '--md': o.md = true; break
       case '--no-md': o.md = false; break
+      case '--go':
+        if (v === '') return '--go needs the path of a Go NodePass binary'
+        o.go = v
+        break
       case '--tests': {
         const t = list()
         const bad = t.filter((x) => !(TESTS as readonly string[]).includes(x))
@@ -70,6 +90,14 @@ export function parseArgs(argv: readonly string[]): Options | string {
     }
   }
   for (const n of [...(o.only ?? []), ...o.skip]) if (!names.has(n)) return `unknown configuration ${n}`
+  if (o.go === undefined) {
+    const goOnly = (o.only ?? []).filter((n) => n.startsWith('go-'))
+    if (goOnly.length > 0) return `${goOnly.join(', ')} need a Go NodePass binary: --go=<path> or NP_BENCH_GO`
+  } else {
+    o.go = resolve(o.go)
+    const problem = goBinaryProblem(o.go)
+    if (problem !== undefined) return `--go / NP_BENCH_GO: ${problem}`
+  }
   return o
 }
 
@@ -200,7 +228,7 @@ async function startAndMeasureEcho(spec: ForwarderSpec, p: BenchParams, o: Optio
     await fw?.stop()
     await target?.stop()
     // Could not start or reach the forwarder at all: a NodePass variant that does not work (yet) is skipped.
-    res.status = spec.kind === 'nodepass' ? 'skipped' : 'failed'
+    res.status = spec.kind === 'nodepass' || spec.kind === 'go' ? 'skipped' : 'failed'
     res.notes.push(`not started: ${errText(e)}`)
     log(`${spec.name}: ${res.status}: ${errText(e)}`)
     return undefined
@@ -297,11 +325,12 @@ async function main(): Promise<number> {
   const o = parsed
   installCleanupHandlers()
   const p = paramsFor(o)
-  const specs = ALL_SPECS.filter((s) => (o.only === undefined || o.only.includes(s.name)) && !o.skip.includes(s.name))
+  const specs = specsInOrder(o.go !== undefined).filter((s) => (o.only === undefined || o.only.includes(s.name)) && !o.skip.includes(s.name))
   const tmp = mkdtempSync(join(tmpdir(), 'np-bench-'))
-  const ctx: StartContext = { tmp, root: ROOT }
+  const ctx: StartContext = { tmp, root: ROOT, ...(o.go !== undefined ? { go: o.go } : {}) }
   const started = new Date()
-  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ')
+  const fromEnv = o.go !== undefined && !process.argv.some((a) => a.startsWith('--go='))
+  const command = [...(fromEnv ? [`NP_BENCH_GO=${o.go}`] : []), 'npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ')
   const result: BenchResult = {
     schema: RESULT_SCHEMA, startedAt: started.toISOString(), finishedAt: '', durationS: 0, command,
     machine: describeMachine(), params: p, configs: [],

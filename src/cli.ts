@@ -8,11 +8,13 @@ import { runTunnel } from './tunnel/run.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { MasterConfig } from './url/types.js'
+import { API_VERSION, VERSION, versionLine } from './version.js'
 
 const USAGE = `Usage: nodepass <url>
   nodepass "server://[key@]host:port/target[,target...]?params"
   nodepass "client://[key@]server:port/target[,target...]?params"
   nodepass "master://host:port[/prefix]?log=&tls=&crt=&key="
+  nodepass --version
 See README.md for every parameter.`
 
 /** Everything a mode needs to start: the frozen config, the NP_* tunables and the parse warnings to log as WARN. */
@@ -30,6 +32,10 @@ function fail(issues: readonly string[], codes: readonly ErrorCode[] = []): neve
 }
 
 function main(argv: string[]): void {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    console.log(versionLine())
+    process.exit(0)
+  }
   const env = readTunables(process.env)
   const envIssues = env.ok ? [] : env.issues
   if (argv.length !== 1) {
@@ -74,6 +80,7 @@ async function runMaster(config: MasterConfig, startup: Startup): Promise<void> 
   const master = await startMaster(config, { tunables, stateDir: stateDirFrom(process.env) })
   const lines = [
     'NodePass master is running',
+    `  Version: ${VERSION} (NodePass API ${API_VERSION}; /info reports ver=${API_VERSION}, release=${VERSION})`,
     `  API:   ${master.apiUrl}  (also without /v1)`,
     `  Docs:  ${master.docsUrl}`,
     `  Dashboard: ${master.dashboardUrl}`,

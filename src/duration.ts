@@ -1,21 +1,47 @@
 // Go time.ParseDuration syntax (`300ms`, `1h30m`, `1.5s`) and Go Duration.String() output (`5m0s`, `0s`).
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }
-const PART = /^(\d*(?:\.\d*)?)(ns|us|µs|μs|ms|s|m|h)/
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n,
+  'μs': 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+}
+const PART = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/
 
-/** Milliseconds for a Go duration string, or undefined when it is not one. Negative values are refused. */
+/** The longest delay a Node timer holds (2^31-1 ms, 24.8 days); a longer one fires after 1 ms with a warning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Go's time.Duration is an int64 of nanoseconds: at most 2562047h47m16.854775807s. */
+export const MAX_DURATION_NS = (1n << 63n) - 1n
+
+/**
+ * Milliseconds for a Go duration string, or undefined when it is not one. Negative values are refused, and so is
+ * anything beyond Go's limit (MAX_DURATION_NS), as Go's parser refuses it. Summed in integer nanoseconds, as Go does
+ * (a fraction is truncated to whole nanoseconds).
+ */
 export function parseDuration(text: string): number | undefined {
   let s = text
   if (s.startsWith('+')) s = s.slice(1)
   if (s === '0') return 0
   if (s === '' || s.startsWith('-')) return undefined
-  let total = 0
-  while (s.length > 0) {
+  let total = 0n
+  for (let i = 0; i <= text.length && s.length > 0; i++) {
     const m = PART.exec(s)
-    if (!m || m[1] === '' || m[1] === '.') return undefined
-    total += Number(m[1]) * (UNIT_MS[m[2]!] ?? NaN)
+    if (!m) return undefined
+    const whole = m[1]!
+    const frac = m[2] ?? ''
+    if (whole === '' && frac === '') return undefined
+    const unit = UNIT_NS[m[3]!]!
+    total += BigInt(whole === '' ? '0' : whole) * unit
+    if (frac !== '') total += (BigInt(frac) * unit) / 10n ** BigInt(frac.length)
+    if (total > MAX_DURATION_NS) return undefined
     s = s.slice(m[0].length)
   }
-  return Number.isFinite(total) ? total : undefined
+  if (s.length > 0) return undefined
+  return Number(total) / 1e6
 }
 
 function trimFraction(n: number, digits: number): string {

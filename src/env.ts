@@ -1,5 +1,5 @@
-// NP_* tunables (tunnel-protocol.md §8, master-api.md §11). Read once, in cli.ts; invalid values are a startup error.
-import { parseDuration } from './duration.js'
+// NP_* tunables (README, Environment variables). Read once, in cli.ts; invalid values are a startup error.
+import { MAX_TIMER_MS, parseDuration } from './duration.js'
 
 export interface Tunables {
   readonly semaphoreLimit: number
@@ -22,8 +22,7 @@ type Spec = { env: string; kind: 'int' | 'dur'; def: number; min: number; max?: 
 
 const SPECS: Record<keyof Tunables, Spec> = {
   semaphoreLimit: { env: 'NP_SEMAPHORE_LIMIT', kind: 'int', def: 65536, min: 1 },
-  // 64 KiB, not upstream's 16384: Node reads TCP in 64 KiB chunks, and a smaller stream buffer makes every relayed
-  // chunk pause and resume its source — measured at about 1.6x the CPU per byte through a tls=0 tunnel.
+  // 64 KiB, not upstream's 16384: Node reads TCP in 64 KiB chunks; less costs CPU per byte (docs/design-notes.md).
   tcpDataBufSize: { env: 'NP_TCP_DATA_BUF_SIZE', kind: 'int', def: 65536, min: 1024, max: 16 * 1024 * 1024 },
   udpDataBufSize: { env: 'NP_UDP_DATA_BUF_SIZE', kind: 'int', def: 16384, min: 1, max: 65535 },
   handshakeTimeoutMs: { env: 'NP_HANDSHAKE_TIMEOUT', kind: 'dur', def: 5000, min: 1 },
@@ -57,10 +56,12 @@ export function readTunables(
     }
     const value = spec.kind === 'int' ? (/^\d+$/.test(raw) ? Number(raw) : undefined) : parseDuration(raw)
     const unit = spec.kind === 'int' ? 'an integer' : 'a duration such as 500ms or 5s'
+    // durations drive Node timers, which cannot hold more than MAX_TIMER_MS (24.8 days)
+    const max = spec.max ?? (spec.kind === 'dur' ? MAX_TIMER_MS : undefined)
     if (value === undefined) {
       issues.push(`${spec.env}=${JSON.stringify(raw)}: must be ${unit}`)
-    } else if (value < spec.min || (spec.max !== undefined && value > spec.max)) {
-      const range = spec.max !== undefined ? `between ${spec.min} and ${spec.max}` : `at least ${spec.min}`
+    } else if (value < spec.min || (max !== undefined && value > max)) {
+      const range = max !== undefined ? `between ${spec.min} and ${max}` : `at least ${spec.min}`
       issues.push(`${spec.env}=${JSON.stringify(raw)}: must be ${range}${spec.kind === 'dur' ? ' ms' : ''}`)
     } else {
       out[name] = value

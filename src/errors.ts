@@ -47,7 +47,6 @@ export const ERR = {
   METHOD_NOT_ALLOWED: 'NP_ERR_METHOD_NOT_ALLOWED',
   CONFLICT: 'NP_ERR_CONFLICT',
   BODY_TOO_LARGE: 'NP_ERR_BODY_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE: 'NP_ERR_UNSUPPORTED_MEDIA_TYPE',
   INTERNAL: 'NP_ERR_INTERNAL',
 } as const
 export type ErrorCode = (typeof ERR)[keyof typeof ERR]
@@ -89,7 +88,6 @@ export const HINTS: Readonly<Record<ErrorCode, string>> = {
   NP_ERR_METHOD_NOT_ALLOWED: 'use a method the route accepts (see /docs)',
   NP_ERR_CONFLICT: 'the instance already has that URL or id: change the request',
   NP_ERR_BODY_TOO_LARGE: 'send a smaller request body',
-  NP_ERR_UNSUPPORTED_MEDIA_TYPE: 'send the body as JSON with Content-Type: application/json',
   NP_ERR_INTERNAL: 'report a bug with the master log around that time',
 }
 
@@ -104,7 +102,6 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   NP_ERR_METHOD_NOT_ALLOWED: 405,
   NP_ERR_CONFLICT: 409,
   NP_ERR_BODY_TOO_LARGE: 413,
-  NP_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
 }
 
 /** What the API, the SSE stream, the worker messages and the dashboard carry for an error. */

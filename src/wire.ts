@@ -1,7 +1,7 @@
 // The only wire-format module: every byte two NodePass peers exchange is defined here — the default key, the
 // handshake token and config JSON with its type/tls codes, control-line framing, pool IDs, fingerprints, UDP framing
 // and the transports' own bytes (stream opener, WebSocket pool-full reply, HTTP/2 path, ALPN names).
-// Byte-compatible with Go NodePass (tunnel-protocol.md §1, §3, §4, §5); pinned by test/unit/protocol.test.ts.
+// Byte-compatible with Go NodePass (docs/protocol.md); pinned by test/unit/protocol.test.ts.
 // A leaf module (node:crypto only), so every layer can use it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
@@ -31,6 +31,21 @@ export function checkAuthorization(header: string | undefined, key: string): boo
 export const TS_CAPABILITY = 'ts1'
 /** Request header by which a TS client announces itself in the handshake. */
 export const CAPABILITY_HEADER = 'x-nodepass-capability'
+/**
+ * Request header by which a TS client lists optional features (comma-separated), beside CAPABILITY_HEADER so that
+ * older TS servers, which compare that header exactly, still see a TS client. The server answers with the ones it
+ * enables in the reply's `npf` field (ignored by Go clients and by older TS clients).
+ */
+export const FEATURES_HEADER = 'x-nodepass-features'
+/** Feature: QUIC streams carry an end marker as stream data (src/transport/quic-stream.ts). */
+export const FEATURE_QUIC_END = 'quic-end'
+/** Features this build offers and accepts. */
+export const FEATURES: readonly string[] = [FEATURE_QUIC_END]
+
+/** The features in a comma-separated list that this build knows. */
+export function knownFeatures(list: string | undefined): string[] {
+  return (list ?? '').split(',').map((f) => f.trim()).filter((f) => FEATURES.includes(f))
+}
 
 /** Pool transport kinds, by their `type=` code: 0 TCP, 1 QUIC, 2 WebSocket, 3 HTTP/2. */
 export type PoolKind = 'tcp' | 'quic' | 'ws' | 'h2'
@@ -49,12 +64,15 @@ export interface HandshakeConfig {
   readonly type: PoolTypeCode
   /** Present only when both peers are NodePass-TS: enables length-framed UDP (D3). */
   readonly np?: string
+  /** The optional features the server enabled for a TS client (comma-separated; see FEATURES_HEADER). */
+  readonly npf?: string
 }
 
 /** The server's 200 body: keys sorted, `max` a number, the rest strings, trailing newline. */
 export function encodeHandshakeConfig(c: HandshakeConfig): string {
   const o: Record<string, unknown> = { flow: c.flow, max: c.max }
   if (c.np !== undefined) o.np = c.np
+  if (c.npf !== undefined) o.npf = c.npf
   o.tls = c.tls
   o.type = c.type
   return JSON.stringify(o) + '\n'
@@ -76,7 +94,11 @@ export function decodeHandshakeConfig(body: string): HandshakeConfig {
   if (o.type !== '0' && o.type !== '1' && o.type !== '2' && o.type !== '3')
     throw new Error(`unknown pool type ${JSON.stringify(o.type)}`)
   const out: HandshakeConfig = { flow: o.flow, max: o.max, tls: o.tls, type: o.type }
-  return typeof o.np === 'string' ? { ...out, np: o.np } : out
+  return {
+    ...out,
+    ...(typeof o.np === 'string' ? { np: o.np } : {}),
+    ...(typeof o.npf === 'string' ? { npf: o.npf } : {}),
+  }
 }
 
 export type SignalAction = 'tcp' | 'udp' | 'ping' | 'pong' | 'flush' | 'verify'

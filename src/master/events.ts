@@ -1,22 +1,32 @@
-// SSE fan-out (D14): upstream's frames, a comment heartbeat, per-subscriber bounded queues driven by socket
-// backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
+// SSE fan-out (D14): upstream's frames, a comment heartbeat, per-subscriber queues bounded in bytes and driven by
+// socket backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
 // burst); events are never dropped silently, and one stalled subscriber never delays another.
 import type { ServerResponse } from 'node:http'
+import { MAX_FRAME_BYTES, fitLogs } from './frame-limits.js'
 import type { EventType, InstanceView } from './types.js'
 
+/** Bytes a subscriber may have waiting behind its socket (beyond its `initial` burst) before it is disconnected. */
+export const DEFAULT_SSE_QUEUE_BYTES = 2 * 1024 * 1024
+
 export interface EventBusOptions {
-  /** Frames a subscriber may have waiting behind its socket before it is disconnected. */
-  queueLimit?: number
+  /** Bytes a subscriber may have queued behind its socket, beyond its `initial` burst, before it is disconnected. */
+  queueBytes?: number
   heartbeatMs?: number
 }
 
+/** One frame, never over MAX_FRAME_BYTES as long as the view fits its own limit: a long `logs` line is cut. */
 export function formatFrame(type: EventType, instance: InstanceView | null, logs = ''): string {
-  const data = JSON.stringify({ type, time: new Date().toISOString(), instance, logs })
-  return `event: instance\ndata: ${data}\n\n`
+  const head = { type, time: new Date().toISOString(), instance }
+  const frame = `event: instance\ndata: ${JSON.stringify({ ...head, logs })}\n\n`
+  if (logs === '' || Buffer.byteLength(frame, 'utf8') <= MAX_FRAME_BYTES) return frame
+  const empty = `event: instance\ndata: ${JSON.stringify({ ...head, logs: '' })}\n\n`
+  const fitted = fitLogs(logs, MAX_FRAME_BYTES - Buffer.byteLength(empty, 'utf8') + 2)
+  return `event: instance\ndata: ${JSON.stringify({ ...head, logs: fitted })}\n\n`
 }
 
 class Subscriber {
   readonly #queue: string[] = []
+  #queuedBytes = 0
   #closed = false
 
   constructor(
@@ -32,15 +42,22 @@ class Subscriber {
     return this.#closed
   }
 
+  /** What waits in this subscriber's queue (not yet handed to its socket). */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#queue.length, bytes: this.#queuedBytes }
+  }
+
   send(frame: string): void {
     if (this.#closed) return
     if (this.#queue.length > 0 || this.res.writableNeedDrain) {
-      if (this.#queue.length >= this.limit) {
+      const bytes = Buffer.byteLength(frame, 'utf8')
+      if (this.#queuedBytes + bytes > this.limit) {
         this.res.destroy()
         this.#finish()
         return
       }
       this.#queue.push(frame)
+      this.#queuedBytes += bytes
       return
     }
     this.res.write(frame)
@@ -48,7 +65,9 @@ class Subscriber {
 
   #flush(): void {
     while (this.#queue.length > 0 && !this.#closed) {
-      const ok = this.res.write(this.#queue.shift()!)
+      const frame = this.#queue.shift()!
+      this.#queuedBytes -= Buffer.byteLength(frame, 'utf8')
+      const ok = this.res.write(frame)
       if (!ok) return
     }
   }
@@ -65,6 +84,7 @@ class Subscriber {
     if (this.#closed) return
     this.#closed = true
     this.#queue.length = 0
+    this.#queuedBytes = 0
     this.onClose(this)
   }
 }
@@ -75,7 +95,7 @@ export class EventBus {
   readonly #timer: NodeJS.Timeout
 
   constructor(opts: EventBusOptions = {}) {
-    this.#limit = opts.queueLimit ?? 1024
+    this.#limit = opts.queueBytes ?? DEFAULT_SSE_QUEUE_BYTES
     this.#timer = setInterval(() => {
       for (const s of this.#subs) s.send(': heartbeat\n\n')
     }, opts.heartbeatMs ?? 15_000)
@@ -84,6 +104,11 @@ export class EventBus {
 
   get size(): number {
     return this.#subs.size
+  }
+
+  /** Each subscriber's queue, for tests and metrics. */
+  queues(): { frames: number; bytes: number }[] {
+    return [...this.#subs].map((s) => s.queued)
   }
 
   /** Takes over `res` as an event stream: headers, `retry: 3000`, then the `initial` burst. */
@@ -95,10 +120,12 @@ export class EventBus {
       Connection: 'keep-alive',
     })
     res.socket?.setNoDelay(true)
-    const sub = new Subscriber(res, this.#limit + initial.length, (s) => this.#subs.delete(s))
+    const frames = initial.map((inst) => formatFrame('initial', inst))
+    const burst = frames.reduce((n, f) => n + Buffer.byteLength(f, 'utf8'), 0)
+    const sub = new Subscriber(res, this.#limit + burst, (s) => this.#subs.delete(s))
     this.#subs.add(sub)
     sub.send('retry: 3000\n\n')
-    for (const inst of initial) sub.send(formatFrame('initial', inst))
+    for (const frame of frames) sub.send(frame)
   }
 
   publish(type: Exclude<EventType, 'initial' | 'shutdown'>, instance: InstanceView, logs = ''): void {

@@ -37,16 +37,11 @@ export function sendError(res: ServerResponse, err: NodePassError): void {
   sendJson(res, err.status, { error: err.message, code: err.code, hint: err.hint, ...extra })
 }
 
-export function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined || header.trim() === '') return true
-  const type = header.split(';')[0]!.trim().toLowerCase()
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
-}
-
-/** Reads the whole body (refusing more than `limit` bytes) as UTF-8 text. */
+/**
+ * Reads the whole body (refusing more than `limit` bytes) as UTF-8 text. The Content-Type is not looked at: Go decodes
+ * the body as JSON whatever it says, and `curl -d '{...}'` sends application/x-www-form-urlencoded.
+ */
 export async function readBodyText(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
-  if (!isJsonContentType(req.headers['content-type']))
-    throw new ApiError(415, API_ERR.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json')
   const tooLarge = (): ApiError =>
     new ApiError(413, API_ERR.BODY_TOO_LARGE, `Request body exceeds maximum size ${limit} bytes`)
   const declared = Number(req.headers['content-length'] ?? '0')

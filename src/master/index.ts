@@ -1,13 +1,15 @@
 // startMaster(config, deps): the master:// mode — state, instances, the HTTP(S) API and the periodic tasks.
 import type { Tunables } from '../env.js'
-import { createLogger, stdoutSink, type Logger } from '../log.js'
+import { stripAnsi } from '../ansi.js'
+import { colourWanted, createLogger, stdoutSink, type Logger } from '../log.js'
 import type { MasterConfig } from '../url/types.js'
+import { joinHostPort } from '../url/address.js'
 import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
 import type { InstanceApi } from './instance-api.js'
 import { InstanceManager } from './instances.js'
-import { createApiServer, listen } from './server.js'
+import { createApiServer, listen, type ApiTimeouts } from './server.js'
 import { StateStore } from './store.js'
 import { VERSION } from '../version.js'
 
@@ -20,9 +22,11 @@ export interface MasterDeps {
   echo?: (line: string) => void
   /** Module exporting `runTunnel`; tests may substitute a stand-in. */
   tunnelModule?: string
-  /** SSE queue bound per subscriber, in frames. */
-  sseQueueLimit?: number
+  /** SSE queue bound per subscriber, in bytes beyond its initial burst (default 2 MiB). */
+  sseQueueBytes?: number
   sseHeartbeatMs?: number
+  /** Header and whole-request time limits of the API (default 20 s and 60 s). */
+  apiTimeouts?: ApiTimeouts
 }
 
 export interface RunningMaster {
@@ -47,7 +51,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const log = deps.log ?? createLogger({ level: config.log })
   const version = VERSION
   const bus = new EventBus({
-    ...(deps.sseQueueLimit !== undefined ? { queueLimit: deps.sseQueueLimit } : {}),
+    ...(deps.sseQueueBytes !== undefined ? { queueBytes: deps.sseQueueBytes } : {}),
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
   const tlsCode = tlsCodeOf(config.tls.mode)
@@ -56,7 +60,7 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     log,
     bus,
     inherit: { log: config.logRaw, tls: tlsCode, crt: config.crtRaw, key: config.keyRaw },
-    echo: deps.echo ?? ((line) => stdoutSink(line, 'info')),
+    echo: deps.echo ?? (colourWanted() ? (line) => stdoutSink(line, 'info') : (line) => stdoutSink(stripAnsi(line), 'info')),
     tunnelModule: deps.tunnelModule ?? DEFAULT_TUNNEL_MODULE,
   })
   const store = new StateStore(deps.stateDir, () => manager.snapshot())
@@ -73,12 +77,12 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   const api = await createApiServer(config.tls, buildApp({ config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt }), {
     reloadIntervalMs: deps.tunables.reloadIntervalMs,
     log,
+    ...(deps.apiTimeouts !== undefined ? { timeouts: deps.apiTimeouts } : {}),
   })
   const addr = await listen(api.server, config.listen.host, config.listen.port)
   const scheme = config.tls.mode === 0 ? 'http' : 'https'
   const host = config.listen.host === '' || config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host
-  const hostText = host.includes(':') ? `[${host}]` : host
-  const base = `${scheme}://${hostText}:${addr.port}`
+  const base = `${scheme}://${joinHostPort(host, addr.port)}`
   const [v1] = apiBases(config.prefix)
   log.info(`Master API listening: ${base}${v1} (TLS code ${tlsCode}, state ${store.file})`)
 

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js'
 import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { API_ERR, ApiError, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
+import { assertViewFits } from './frame-limits.js'
 import { keyView, masterIdFrom, newApiKey, newInstanceId } from './identity.js'
 import { instanceView, newInstance, type Instance } from './instance.js'
 import type { InstanceApi } from './instance-api.js'
@@ -167,6 +168,7 @@ export class InstanceManager implements InstanceApi {
       totals: zeroCounters(),
     }
     const inst = this.#newInstance(rec)
+    assertViewFits(instanceView(inst))
     this.#table.set(id, inst)
     await this.save()
     const view = instanceView(inst)
@@ -181,6 +183,7 @@ export class InstanceManager implements InstanceApi {
     const { type } = checkInstanceUrl(url)
     const enhanced = enhanceUrl(url, this.#o.inherit)
     if (enhanced === inst.rec.url) throw new ApiError(409, API_ERR.CONFLICT, 'Instance URL conflict')
+    assertViewFits({ ...instanceView(inst), type, url: enhanced, config: configUrl(enhanced, this.#o.inherit) })
     await this.#sup.stop(inst)
     inst.rec.url = enhanced
     inst.rec.type = type

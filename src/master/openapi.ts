@@ -15,7 +15,6 @@ const ERROR_TEXT: Record<number, string> = {
   405: 'Method not allowed',
   409: 'Conflict (same URL, or an ID collision)',
   413: 'Request body too large (limit 64 KiB)',
-  415: 'Content-Type is not application/json',
 }
 const idParam = {
   name: 'id',
@@ -54,7 +53,7 @@ export function openApiDocument(base: string, version: string): Json {
           requestBody: { required: true, content: json(ref('CreateInstanceRequest')) },
           responses: {
             '201': { description: 'Created', content: json(ref('Instance')) },
-            ...errors(400, 401, 409, 413, 415),
+            ...errors(400, 401, 409, 413),
           },
         },
       },
@@ -74,7 +73,7 @@ export function openApiDocument(base: string, version: string): Json {
           requestBody: { required: true, content: json(ref('UpdateInstanceRequest')) },
           responses: {
             '200': { description: 'The instance (status from before an asynchronous action)', content: json(ref('Instance')) },
-            ...errors(400, 401, 404, 413, 415),
+            ...errors(400, 401, 404, 413),
           },
         },
         put: {
@@ -83,7 +82,7 @@ export function openApiDocument(base: string, version: string): Json {
           requestBody: { required: true, content: json(ref('PutInstanceRequest')) },
           responses: {
             '200': { description: 'The instance', content: json(ref('Instance')) },
-            ...errors(400, 401, 403, 404, 409, 413, 415),
+            ...errors(400, 401, 403, 404, 409, 413),
           },
         },
         delete: {
@@ -116,7 +115,7 @@ export function openApiDocument(base: string, version: string): Json {
           requestBody: { required: true, content: json(ref('UpdateMasterAliasRequest')) },
           responses: {
             '200': { description: 'Master info', content: json(ref('MasterInfo')) },
-            ...errors(400, 401, 413, 415),
+            ...errors(400, 401, 413),
           },
         },
       },
@@ -163,7 +162,7 @@ export function openApiDocument(base: string, version: string): Json {
           type: 'object',
           properties: {
             sid: { type: 'string', description: 'Remote service ID: a UUID, or empty', maxLength: 256 },
-            type: { type: 'string', enum: ['', '0', '1', '2'], description: '0 single-end, 1 NAT traversal, 2 tunnel' },
+            type: { type: 'string', enum: ['', '0', '1', '2', '3', '4', '5', '6', '7'], description: 'Peer kind as the panel names it ("0"–"7"); not interpreted by the master' },
             alias: { type: 'string', maxLength: 256 },
           },
         },
@@ -220,7 +219,7 @@ export function openApiDocument(base: string, version: string): Json {
               ['mid', str], ['alias', str], ['os', str], ['arch', str], ['cpu', int], ['mem_total', int],
               ['mem_used', int], ['swap_total', int], ['swap_used', int], ['netrx', int], ['nettx', int],
               ['diskr', int], ['diskw', int], ['sysup', int], ['ver', str], ['name', str], ['uptime', int],
-              ['log', str], ['tls', str], ['crt', str], ['key', str],
+              ['log', str], ['tls', str], ['crt', str], ['key', str], ['release', str],
             ],
           ),
         },

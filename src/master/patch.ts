@@ -8,7 +8,8 @@ export const MAX_META_BYTES = 256
 export const ACTIONS = ['start', 'stop', 'restart', 'reset'] as const
 export type Action = (typeof ACTIONS)[number]
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const PEER_TYPES = ['0', '1', '2']
+/** NodePassDash sends "0"–"7"; Go checks nothing. */
+export const PEER_TYPES = ['0', '1', '2', '3', '4', '5', '6', '7']
 
 export interface PatchPlan {
   alias?: string
@@ -40,7 +41,11 @@ export function planPatch(body: Record<string, unknown>, text: string, current: 
     const peer = optObject(meta, 'peer')
     if (peer !== undefined && Object.keys(peer).length > 0) plan.peer = planPeer(peer, current.peer)
     const tags = optObject(meta, 'tags')
+    // An empty `tags` clears the map (NodePassDash removes the last tag that way, as Go does), except beside a
+    // non-empty `peer`: the seed's setPeerInfo example sends `tags: {}` there to mean "keep" (D13).
     if (tags !== undefined && Object.keys(tags).length > 0) plan.tags = planTags(tags, text)
+    else if (tags !== undefined && plan.peer === undefined && Object.keys(current.tags).length > 0)
+      plan.tags = Object.create(null) as Record<string, string>
   }
   return plan
 }
@@ -58,7 +63,7 @@ function planPeer(peer: Record<string, unknown>, current: Peer): Peer {
     throw badRequest('Meta peer.sid must be a UUID such as 550e8400-e29b-41d4-a716-446655440000')
   const type = optString(peer, 'type')
   if (type !== undefined && type !== '' && !PEER_TYPES.includes(type))
-    throw badRequest('Meta peer.type must be "0", "1" or "2"')
+    throw badRequest('Meta peer.type must be one of "0" to "7"')
   return next
 }
 

@@ -9,6 +9,34 @@ import type { Logger } from '../log.js'
 import type { TlsConfig } from '../url/types.js'
 import { tlsCode as tlsCodeOf, type TlsCode } from '../wire.js'
 import type { RequestHandler } from './app.js'
+import { methodNotAllowed } from './api-error.js'
+import { CORS_HEADERS } from './http-util.js'
+
+/** How long a client may take to send the request headers, and the whole request (headers and body). */
+export interface ApiTimeouts {
+  headersMs: number
+  requestMs: number
+}
+
+export const DEFAULT_API_TIMEOUTS: ApiTimeouts = { headersMs: 20_000, requestMs: 60_000 }
+
+/**
+ * Node enforces headersTimeout/requestTimeout only when it sweeps its connections, every connectionsCheckingInterval
+ * (30 s by default), so a 20 s limit fired after 20–50 s. Sweeping every quarter of the header limit (at most 1 s)
+ * makes both fire within that much of the configured time.
+ */
+export function checkingIntervalMs(t: ApiTimeouts): number {
+  return Math.max(25, Math.min(1000, Math.floor(t.headersMs / 4)))
+}
+
+/** The raw reply to a CONNECT request (node:http leaves those to a 'connect' listener and drops them otherwise). */
+export function connectRefusal(): string {
+  const err = methodNotAllowed()
+  const body = JSON.stringify({ error: err.message, code: err.code, ...err.extra }) + '\n'
+  const headers = { ...CORS_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' }
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`)
+  return `HTTP/1.1 ${err.status} Method Not Allowed\r\n${lines.join('\r\n')}\r\n\r\n${body}`
+}
 
 export interface ApiServer {
   readonly server: Server
@@ -19,20 +47,26 @@ export interface ApiServer {
 export async function createApiServer(
   tls: TlsConfig,
   handler: RequestHandler,
-  opts: { reloadIntervalMs: number; log: Logger },
+  opts: { reloadIntervalMs: number; log: Logger; timeouts?: ApiTimeouts },
 ): Promise<ApiServer> {
   let server: Server
   let reload: NodeJS.Timeout | undefined
+  const timeouts = opts.timeouts ?? DEFAULT_API_TIMEOUTS
+  const http = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: checkingIntervalMs(timeouts),
+  }
   switch (tls.mode) {
     case 0:
-      server = createHttpServer(handler)
+      server = createHttpServer(http, handler)
       break
     case 1: {
-      server = createHttpsServer({ ...(await selfSignedPair()), minVersion: 'TLSv1.3' }, handler)
+      server = createHttpsServer({ ...http, ...(await selfSignedPair()), minVersion: 'TLSv1.3' }, handler)
       break
     }
     case 2: {
-      const s = createHttpsServer({ ...loadPair(tls.crt, tls.key), minVersion: 'TLSv1.3' }, handler)
+      const s = createHttpsServer({ ...http, ...loadPair(tls.crt, tls.key), minVersion: 'TLSv1.3' }, handler)
       reload = setInterval(() => {
         try {
           s.setSecureContext({ ...loadPair(tls.crt, tls.key), minVersion: 'TLSv1.3' })
@@ -46,8 +80,10 @@ export async function createApiServer(
       break
     }
   }
-  server.headersTimeout = 20_000
-  server.requestTimeout = 60_000
+  server.on('connect', (_req, socket) => {
+    socket.on('error', () => socket.destroy())
+    socket.end(connectRefusal())
+  })
   return {
     server,
     tlsCode: tlsCodeOf(tls.mode),

@@ -1,4 +1,4 @@
-// /info system figures (master-api.md §9): pure parsers of /proc text, and the reader that samples them on Linux.
+// /info system figures (docs/master.md, /info): pure parsers of /proc text, and the reader that samples them on Linux.
 import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 

@@ -1,4 +1,4 @@
-// API shapes of the master (master-api.md §3) and the persisted record behind each instance.
+// API shapes of the master (docs/master.md, Instances) and the persisted record behind each instance.
 import type { ErrorCode } from '../errors.js'
 import type { TunnelStats } from '../tunnel/types.js'
 
@@ -81,6 +81,7 @@ export interface MasterInfo {
   diskr: number
   diskw: number
   sysup: number
+  /** The Go NodePass API level we implement (`v1.14.0`): what the panels compare. */
   ver: string
   name: string
   uptime: number
@@ -88,6 +89,8 @@ export interface MasterInfo {
   tls: string
   crt: string
   key: string
+  /** Our own release version (package.json), added after Go's fields. */
+  release: string
 }
 
 export function emptyMeta(): Meta {

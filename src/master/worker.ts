@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const log = createLogger({
     level: config.log,
     secrets: [config.key],
+    // upstream's coloured lines in SSE `log` events (panels render them); the master strips them for a plain stdout
+    colour: true,
     sink: (line, level) => post({ t: 'log', line, level }),
   })
   for (const w of parsed.warnings) log.warn(w)

@@ -12,6 +12,7 @@ import { connect, isIPv4, isIPv6, type Socket } from 'node:net'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { HostPort, LbsStrategy } from '../url/types.js'
+import { joinHostPort } from '../url/address.js'
 import type { DnsResolver } from './dns.js'
 import { raiseUdpBuffers } from './udp-buffers.js'
 import { monotonicMs } from '../duration.js'
@@ -97,9 +98,7 @@ interface State {
   probeTimer: NodeJS.Timeout | undefined
 }
 
-export function hostPortText(t: HostPort): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`
-}
+const hostPortText = (t: HostPort): string => joinHostPort(t.host, t.port)
 
 function errCode(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code

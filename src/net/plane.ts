@@ -140,10 +140,3 @@ export function paced<A>(bucket: TokenBucket | undefined, n: number, fn: (arg?: 
   bucket.take(n).then(() => fn(arg)).catch(() => {})
 }
 
-/** Splits `ip:port` / `[v6]:port` (the `remote` field of a tcp/udp signal). */
-export function parseHostPort(text: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text)
-  if (!m) return undefined
-  const port = Number(m[2])
-  return port <= 65535 ? { host: m[1]!, port } : undefined
-}

@@ -1,6 +1,6 @@
 // rate=N (Mbps): one limiter per tunnel instance, shared by every user-facing TCP socket and UDP datagram.
 // Separate read and write token buckets of N×125000 bytes/s, starting full and refilled continuously.
-// Reads pay after reading, writes before writing (tunnel-protocol.md §6). Waiters are woken by a timer, so a
+// Reads pay after reading, writes before writing (docs/parameters.md, rate). Waiters are woken by a timer, so a
 // lone waiter never stalls (D2).
 import { Transform, type TransformCallback } from 'node:stream'
 import { monotonicMs } from '../duration.js'

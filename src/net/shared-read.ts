@@ -1,12 +1,5 @@
-// Reading a socket into one process-wide buffer instead of a fresh allocation per read.
-//
-// Node gives every socket read a new 64 KiB ArrayBuffer, and that cost two ways:
-// - V8 counts the memory as external, and each 64 MiB of it since the last full collection starts another
-//   mark-compact: about 16 per GiB relayed (`--trace-gc`: 31 in a 5 s tls=1 transfer at the encrypting end).
-//   Reading into one reused buffer took that end from 3.1-3.4 to 1.5 CPU s/GiB (`perf`, /proc CPU ticks).
-// - glibc serves each 64 KiB from the top of the heap and trims it back on free; once a burst of connections
-//   has fragmented the heap, every read faulted in fresh pages (`perf`: page faults and _copy_to_iter on new
-//   pages). After 10,000 connections at once, a tls=0 pair fell from 4.26 to 1.23 Gbit/s for good.
+// Reading a socket into one process-wide buffer instead of a fresh allocation per read: Node's 64 KiB allocation
+// per read cost garbage collections and page faults (docs/design-notes.md).
 // Data bound for a socket that may hold it (a plain socket's write can be partly queued) is copied into one of
 // a few recycled buffers instead, which costs a memcpy and no allocation.
 //

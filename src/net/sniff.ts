@@ -1,4 +1,4 @@
-// block=1|2|3 (any combination): refuse SOCKS4/5, HTTP or TLS clients on the ingress (tunnel-protocol.md §6).
+// block=1|2|3 (any combination): refuse SOCKS4/5, HTTP or TLS clients on the ingress (docs/parameters.md, block).
 // Matching follows upstream; unlike upstream (which waits for 8 bytes) a decision is made as soon as the bytes
 // seen so far allow one, and after `timeoutMs` without one the connection passes, so a protocol where the server
 // speaks first is never stalled (D2).

@@ -23,22 +23,14 @@ import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
 /**
- * Flow-control windows: per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the whole connection. The connection
- * window must stay well below what the TCP socket buffers absorb: Node's Http2Session stops reading its socket
- * while one of its own writes is pending, so when both ends send more than the kernel buffers hold, each waits for
- * the other to read and neither does. The session then stalls until the PING timeout kills it. Measured with 500
- * echo streams in one process on Linux loopback (tcp_wmem max 4 MiB): a 64 MiB window stalled every time with
- * 64 KiB per stream (once in ~8 runs with 16 KiB), 8 MiB stalled at 256 KiB per stream, 4 MiB and 2 MiB did not.
+ * Flow-control windows per stream and per connection. The connection window must stay well below what the TCP
+ * socket buffers absorb, or both ends wait for each other until the PING timeout (docs/design-notes.md).
  */
 const STREAM_WINDOW = 1 << 20
 const SESSION_WINDOW = 2 << 20
 /** nghttp2 memory cap per session, in MB (Node's default of 10 is too small for hundreds of busy streams). */
 const SESSION_MEMORY_MB = 256
-/**
- * Streams open at once on one session: every pooled connection, idle or carrying a user's connection, is a stream,
- * so this must not be what limits a burst (a cap of 4,096 here stalled a 10,000-connection burst at 4,096 streams:
- * the client's further requests queue until a stream closes). The slot limit and the pool max bound them instead.
- */
+/** Streams at once: every pooled connection is a stream, so no cap here; slot and max bound them (docs/design-notes.md). */
 const MAX_STREAMS = 0xffff_ffff
 /** As Go's http2 transport (PingTimeout 15 s). */
 const PING_TIMEOUT_MS = 15_000
@@ -123,7 +115,8 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   })
 }
 
-interface Live {
+/** The client's current HTTP/2 session and what it learnt when it connected. */
+interface ConnectedSession {
   readonly session: ClientHttp2Session
   readonly sock: Socket
   readonly fp: string | undefined
@@ -131,8 +124,8 @@ interface Live {
 }
 
 class H2Client implements ClientTransport {
-  #live: Live | undefined
-  #connecting: Promise<Live> | undefined
+  #live: ConnectedSession | undefined
+  #connecting: Promise<ConnectedSession> | undefined
   #closed = false
   readonly #authority: string
 
@@ -140,14 +133,14 @@ class H2Client implements ClientTransport {
     this.#authority = joinHostPort(opts.host, opts.port)
   }
 
-  #session(): Promise<Live> {
+  #session(): Promise<ConnectedSession> {
     const live = this.#live
     if (live && !live.session.closed && !live.session.destroyed) return Promise.resolve(live)
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined))
     return this.#connecting
   }
 
-  async #connect(): Promise<Live> {
+  async #connect(): Promise<ConnectedSession> {
     if (this.#closed) throw new NodePassError(ERR.CLOSED, 'transport closed')
     const { opts } = this
     // TLS is forced for type=3: tls=0 here would be a peer bug; dial as tls=1 (no verification).
@@ -185,7 +178,7 @@ class H2Client implements ClientTransport {
     sock.once('close', () => session.destroy())
     if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
-    const live: Live = { session, sock, fp: ps.fp, ip: ps.remoteIp }
+    const live: ConnectedSession = { session, sock, fp: ps.fp, ip: ps.remoteIp }
     this.#keepAlive(live)
     session.once('close', () => {
       if (this.#live === live) this.#live = undefined
@@ -199,7 +192,7 @@ class H2Client implements ClientTransport {
   }
 
   /** PING every report interval; one unanswered for PING_TIMEOUT_MS (a busy peer is slow, not dead) kills the session. */
-  #keepAlive(live: Live): void {
+  #keepAlive(live: ConnectedSession): void {
     let sentAt = 0
     const timer = setInterval(() => {
       if (live.session.destroyed || live.session.closed) return clearInterval(timer)

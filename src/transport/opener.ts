@@ -1,5 +1,6 @@
-// Reading the 1-byte stream opener (the byte itself is OPENER in src/wire.ts) of the multiplexed pool types (h2, QUIC): the client writes 0x00 on a new stream so the
-// server sees it (a QUIC peer learns of a stream only with its first byte); the server reads it before the ID.
+// Reading the 1-byte stream opener of the multiplexed pool types (h2, QUIC; the byte is OPENER in src/wire.ts):
+// the client writes it first on a new stream so the server sees the stream (a QUIC peer learns of a stream only
+// with its first byte); the server reads it before the ID.
 import type { Duplex } from 'node:stream'
 
 /** Reads the 1-byte opener; anything after it stays buffered in the stream. */

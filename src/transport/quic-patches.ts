@@ -12,8 +12,17 @@
 // 3. recv() is serialised by an @matrixai/async-locks Lock whose withF builds a cancellable timed context (an
 //    AbortController and an Error with a stack trace) per datagram; replaced by a promise-chain mutex with the
 //    same one-at-a-time guarantee.
+// 4. Streams that arrive in the datagram that completes a server connection's handshake are reset. recv() marks
+//    the connection established and runs processStreams() at once, but start() (and with it the "running" state)
+//    completes only a few microtasks later, so processStreams() takes the new streams for streams of a stopping
+//    connection and shuts both directions down; and even if it kept them, EventQUICServerConnection (where the
+//    application attaches its stream listener) is dispatched after start(). quic-go coalesces a client's first
+//    STREAM frames with its handshake Finished when the application opens streams at once (Go NodePass opens its
+//    whole pool), so a Go client intermittently lost streams, then its whole connection (issue 13 item 8). A
+//    server connection now holds stream processing until the application calls releaseStreams() from its
+//    connection handler; quiche keeps the held streams' data meanwhile.
 import { createRequire } from 'node:module'
-import { QUICStream, events, type QUICConnection } from '@matrixai/quic'
+import { QUICConnection as QUICConnectionClass, QUICStream, events, type QUICConnection } from '@matrixai/quic'
 
 /** The library version these corrections were written against; other versions run unpatched. */
 export const PATCHED_QUIC_VERSION = '2.0.9'
@@ -42,13 +51,29 @@ interface ConnectionInternals {
 
 let applied: boolean | undefined
 
+interface HoldingConnection {
+  readonly type: 'client' | 'server'
+  npHeld?: boolean
+  processStreams: (this: HoldingConnection) => void
+  start: (this: HoldingConnection, ...args: unknown[]) => Promise<void>
+}
+
+/**
+ * What the corrections found in this process. Each replaces a library internal only where it exists, so a library
+ * (or Node) that changes them runs unpatched rather than broken; test/platform/node-internals.test.ts asserts that
+ * they were all found, so such a change turns CI red instead of passing unnoticed.
+ */
+export const quicPatchReport = { streamPatched: false, streamHolding: false, connectionsTuned: 0, connectionsWithoutInternals: 0 }
+
 /** Installs correction 1 on QUICStream.prototype once; returns whether it applies to the installed version. */
 export function patchQuicStream(): boolean {
   if (applied !== undefined) return applied
-  applied = quicVersion() === PATCHED_QUIC_VERSION
-  if (!applied) return false
   const proto = QUICStream.prototype as unknown as StreamInternals
   const original = proto.writableWrite
+  applied = quicVersion() === PATCHED_QUIC_VERSION && typeof original === 'function'
+  if (!applied) return false
+  quicPatchReport.streamPatched = true
+  patchStreamHolding()
   // Same contract as the original (resolve once the whole chunk is in quiche's stream buffer, wait for the
   // connection to wake the stream when it is short), minus the send() for a write that quiche did not take.
   proto.writableWrite = async function writableWrite(this: StreamInternals, chunk: Uint8Array): Promise<void> {
@@ -72,10 +97,43 @@ export function patchQuicStream(): boolean {
   return true
 }
 
+/** Correction 4: a server connection processes no stream from its start() until releaseStreams(). */
+function patchStreamHolding(): void {
+  const proto = QUICConnectionClass.prototype as unknown as HoldingConnection
+  const { start, processStreams } = proto
+  if (typeof start !== 'function' || typeof processStreams !== 'function') return
+  quicPatchReport.streamHolding = true
+  proto.start = function holdingStart(this: HoldingConnection, ...args: unknown[]): Promise<void> {
+    if (this.type === 'server') this.npHeld = true
+    return start.apply(this, args)
+  }
+  proto.processStreams = function heldProcessStreams(this: HoldingConnection): void {
+    if (this.npHeld) return
+    processStreams.call(this)
+  }
+}
+
+/**
+ * Lets a started server connection process its streams (correction 4), including any that arrived while it was
+ * held: call it once the connection's stream listener is attached.
+ */
+export function releaseStreams(connection: QUICConnection): void {
+  const c = connection as unknown as HoldingConnection
+  if (!c.npHeld) return
+  c.npHeld = false
+  if (!connection.closed) c.processStreams()
+}
+
 /** Corrections 2 and 3 for one connection (client after connect, server when accepted). */
 export function tuneConnection(connection: QUICConnection): void {
   if (!patchQuicStream()) return
   const c = connection as unknown as ConnectionInternals
+  if (typeof c.handleEventQUICStreamSend !== 'function' || typeof c.send !== 'function' ||
+    typeof c.recvLock?.withF !== 'function' || typeof c.recvLock.isLocked !== 'function') {
+    quicPatchReport.connectionsWithoutInternals++
+    return
+  }
+  quicPatchReport.connectionsTuned++
   let pending = false
   c.handleEventQUICStreamSend = () => {
     if (pending) return

@@ -4,16 +4,19 @@
 // writes the 4-byte ID. Keep-alive 5 s, idle timeout 15 s (as upstream), payload sizes raised for throughput.
 // quic-patches.ts corrects the library's per-packet JavaScript work (a stream-write spin that made it collapse).
 import { createHmac, randomFillSync, timingSafeEqual, randomBytes } from 'node:crypto'
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
+import { readFileSync } from 'node:fs'
+import * as nodeTls from 'node:tls'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { QUICClient, QUICServer, events, type QUICConnection, type QUICStream } from '@matrixai/quic'
+import { QUICClient, QUICServer, errors, events, type QUICConnection } from '@matrixai/quic'
 import Logger, { LogLevel } from '@matrixai/logger'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { UDP_SOCKET_BUFFER_BYTES, raiseUdpBuffers } from '../net/udp-buffers.js'
 import { OPENER, QUIC_ALPN, fingerprint } from '../wire.js'
 import { readOpener } from './opener.js'
-import { tuneConnection } from './quic-patches.js'
+import { patchQuicStream, releaseStreams, tuneConnection } from './quic-patches.js'
+import { QuicDuplex } from './quic-stream.js'
 import type { Logger as NpLogger } from '../log.js'
 import type { ClientTransport, ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 
@@ -22,7 +25,7 @@ const IDLE_TIMEOUT_MS = 15000
 /** The library waits out QUIC's draining period on close; we stop waiting after this (it finishes in the background). */
 const CLOSE_WAIT_MS = 1000
 
-/** Socket buffers: loopback drops datagrams with the 208 KB default (quic-notes.md), capped by net.core.*mem_max. */
+/** Socket buffers: loopback drops datagrams with the 208 KB default (docs/transports.md, QUIC), capped by net.core.*mem_max. */
 const UDP_BUFFER = UDP_SOCKET_BUFFER_BYTES
 /**
  * Flow-control windows. The connection window bounds the bytes in flight towards a peer, so it is kept at half of
@@ -57,7 +60,7 @@ function udpReceiveBudget(): Promise<number> {
   return budget
 }
 
-/** Settings both ends use (quic-notes.md: the defaults run at ~2 MB/s on loopback). */
+/** Settings both ends use (the library's defaults run at ~2 MB/s on loopback; docs/transports.md). */
 function tuning(max: number, udpBudget: number): Record<string, unknown> {
   const connWindow = Math.min(MAX_CONN_WINDOW, Math.max(MIN_CONN_WINDOW, Math.floor(udpBudget / 2)))
   const streamWindow = Math.min(MAX_STREAM_WINDOW, connWindow)
@@ -98,6 +101,35 @@ function quietLogger(): Logger {
   return new Logger('quic', LogLevel.SILENT, [])
 }
 
+let trusted: string[] | undefined
+
+/**
+ * The CAs a tls=2 client trusts, as node:tls does for the TCP pools: Node's default list (bundled roots, plus the
+ * system store when Node runs with --use-system-ca) and NODE_EXTRA_CA_CERTS. quiche is given them explicitly: left
+ * to itself BoringSSL only looks in its compiled-in OpenSSL directories and knows nothing of NODE_EXTRA_CA_CERTS.
+ * tls.getCACertificates() (Node >= 22.15) already includes the extra file; older Node reads it here, as Node does
+ * at startup.
+ */
+export function trustedCas(): string[] {
+  if (trusted) return trusted
+  const get = (nodeTls as { getCACertificates?: (type?: string) => string[] }).getCACertificates
+  if (typeof get === 'function') {
+    trusted = get('default')
+    return trusted
+  }
+  const list = [...nodeTls.rootCertificates]
+  const extra = process.env.NODE_EXTRA_CA_CERTS
+  if (extra) {
+    try {
+      list.push(...(readFileSync(extra, 'latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []))
+    } catch {
+      // Node warns about an unreadable file at startup itself; the certificate then stays untrusted.
+    }
+  }
+  trusted = list
+  return trusted
+}
+
 const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
 
 /** Retry-token HMAC for the server (TLS itself uses the certificate). */
@@ -118,21 +150,13 @@ const clientCryptoOps = {
   },
 }
 
-/** A QUIC stream as a Node Duplex: end() sends FIN, destroy() resets the stream, the peer's FIN is EOF. */
-export function quicDuplex(qs: QUICStream): Duplex {
-  const d = Duplex.fromWeb({ readable: qs.readable, writable: qs.writable }, { allowHalfOpen: true } as never)
-  d.once('close', () => {
-    if (!qs.closed) qs.destroy({ force: true }).catch(() => {})
-  })
-  return d
-}
-
 async function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFactory['server']> {
   if (!opts.creds) throw new NodePassError(ERR.TRANSPORT_UNAVAILABLE, 'pool type 1 (QUIC) needs tls 1 or 2')
   return startServer(opts, opts.creds, await udpReceiveBudget())
 }
 
 function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTransportOptions['creds']>, udpBudget: number): ReturnType<TransportFactory['server']> {
+  patchQuicStream() // before the first connection: it holds streams that arrive with the handshake (quic-patches.ts, 4)
   const server = new QUICServer({
     crypto: { key: toArrayBuffer(randomBytes(32)), ops: serverCryptoOps },
     config: { ...tuning(opts.max, udpBudget), ...creds.pair(), verifyPeer: false },
@@ -153,7 +177,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => conns.delete(conn), { once: true })
     conn.addEventListener(events.EventQUICConnectionStream.name, (sevt: Event) => {
       const qs = (sevt as events.EventQUICConnectionStream).detail
-      const stream = quicDuplex(qs)
+      const stream = new QuicDuplex(qs, opts.endMarker === true)
       stream.on('error', () => {})
       if (!opts.accepting()) return void stream.destroy()
       readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
@@ -164,6 +188,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
         },
       )
     })
+    releaseStreams(conn)
   })
   server.addEventListener(events.EventQUICServerError.name, (evt: Event) => {
     opts.log.debug(`QUIC server error: ${describeError((evt as events.EventQUICServerError).detail)}`)
@@ -236,12 +261,20 @@ class QuicClientTransport implements ClientTransport {
           serverName: opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host,
           localHost: address.includes(':') ? '::' : '0.0.0.0',
           crypto: { ops: clientCryptoOps },
-          config: { ...tuning(opts.max, udpBudget), verifyPeer: opts.tls.mode === 2 },
+          config: { ...tuning(opts.max, udpBudget), ...(opts.tls.mode === 2 ? { verifyPeer: true, ca: trustedCas() } : { verifyPeer: false }) },
           logger: quietLogger(),
         },
         { timer: opts.tunables.tcpDialTimeoutMs },
       )
     } catch (err) {
+      if (err instanceof errors.ErrorQUICConnectionLocalTLS) {
+        const name = opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host
+        throw new NodePassError(
+          ERR.TLS_UNTRUSTED,
+          `dial ${where}/quic: certificate verification failed: the server's certificate is not signed by a trusted CA (system store or NODE_EXTRA_CA_CERTS) or not valid for ${name}`,
+          { cause: err },
+        )
+      }
       throw new NodePassError(ERR.DIAL_FAILED, `dial ${where}/quic: ${describeError(err)}`, { cause: err })
     }
     growBuffers(client, opts.log)
@@ -260,7 +293,7 @@ class QuicClientTransport implements ClientTransport {
     const live = await this.#connection()
     let stream: Duplex
     try {
-      stream = quicDuplex(live.client.connection.newStream('bidi'))
+      stream = new QuicDuplex(live.client.connection.newStream('bidi'), this.opts.endMarker === true)
     } catch (err) {
       // The connection is unusable (e.g. stream limit or closing): drop it so the next dial re-dials.
       if (this.#live === live) {

@@ -22,11 +22,8 @@ export function peerFingerprint(sock: TLSSocket): string | undefined {
 }
 
 /**
- * Wraps an accepted socket in server-side TLS; resolves once the handshake is done.
- * Its write buffer threshold is one read (NP_TCP_DATA_BUF_SIZE), as for every other pool socket, instead of Node's
- * 16 KiB. Not more: a TLS write completes only in the next loop phase, and chunks queued behind it are joined by
- * Node's TLS layer into one freshly allocated copy before encryption (page faults and memmove were a quarter of the
- * ingress's CPU with four reads of room); with one read of room the relay waits for each write instead.
+ * Wraps an accepted socket in server-side TLS; resolves once the handshake is done. Its write buffer threshold is
+ * one read (NP_TCP_DATA_BUF_SIZE), not Node's 16 KiB and not more (docs/design-notes.md).
  */
 export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: string[]): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {

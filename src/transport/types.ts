@@ -27,6 +27,8 @@ export interface ServerTransportOptions {
   readonly log: Logger
   readonly tunables: { readonly reportIntervalMs: number; readonly handshakeTimeoutMs: number; readonly tcpDataBufSize?: number }
   readonly max: number
+  /** QUIC: both ends speak the end-marker framing (negotiated in the handshake, feature "quic-end"). */
+  readonly endMarker?: boolean
 }
 
 export interface ServerTransport {
@@ -52,6 +54,8 @@ export interface ClientTransportOptions {
     readonly handshakeTimeoutMs: number
   }
   readonly max: number
+  /** QUIC: both ends speak the end-marker framing (negotiated in the handshake, feature "quic-end"). */
+  readonly endMarker?: boolean
 }
 
 export interface ClientTransport {

@@ -8,13 +8,13 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, POOL_KIND_BY_CODE, TS_CAPABILITY } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ClientTransport, TlsVerify } from '../transport/types.js'
 
-export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attempt> {
+export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   counters.mode = 2
   const hc = await clientHandshake({
@@ -37,6 +37,7 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     log,
     tunables,
     max,
+    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(
@@ -58,10 +59,17 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
     const closingTransport = transport.close()
     session?.close()
     pool.close()
-    ingress?.close()
     await closingTransport
   }
   try {
+    // Forward mode: bound as soon as the mode is known and kept across restarts (Runtime.ingress), so users who
+    // arrive while the pool fills or the tunnel restarts are held until it is ready.
+    if (hc.flow === '+') {
+      ingress = rt.ingress ??= await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
+    } else if (rt.ingress) {
+      rt.ingress.close()
+      rt.ingress = undefined
+    }
     log.info('Getting tunnel pool ready...')
     filler.start()
     let control
@@ -72,7 +80,6 @@ export async function startClient(cfg: ClientConfig, rt: Runtime): Promise<Attem
       // The pool dial's failure (an untrusted certificate, a refused port…) gives the code when there is one.
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`, filler.lastError ? { cause: filler.lastError } : undefined)
     }
-    if (hc.flow === '+') ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net'
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram'
 import type { Duplex } from 'node:stream'
-import { describeError } from '../errors.js'
+import { ERR, describeError, type NodePassError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { TunnelConfig } from '../url/types.js'
@@ -11,7 +11,8 @@ import type { ConnPool, PoolConn } from './pool.js'
 import type { Counters } from './stats.js'
 import type { Signal } from '../wire.js'
 import type { TunnelHealth } from './health.js'
-import { paced, parseHostPort, replay, type DataPlane } from '../net/plane.js'
+import { paced, replay, type DataPlane } from '../net/plane.js'
+import { splitHostPort } from '../url/address.js'
 import { relay } from './relay.js'
 import { DatagramWriter, readDatagrams } from './udp-frame.js'
 import { IdleTimer } from './idle-timer.js'
@@ -32,6 +33,8 @@ export interface ExchangeContext {
   readonly live: Set<{ destroy(): void }>
   /** Per-connection failures are reported here: logged with code and hint, the tunnel marked degraded. */
   readonly health: TunnelHealth
+  /** Gives an unserved user back to the ingress to hold for the next tunnel (its bytes still unread). */
+  readonly requeue?: ((user: Socket) => void) | undefined
 }
 
 // Listeners use on('close') rather than once(): 'close' fires once per stream, and once() allocates a wrapper and
@@ -57,7 +60,6 @@ function once(fn: () => void): () => void {
 }
 
 export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<void> {
-  track(ctx, user)
   if (!takeSlot(ctx, 'TCP')) return void user.destroy()
   const release = once(() => ctx.counters.tcps--)
   const remote = remoteOf(user)
@@ -67,10 +69,18 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   try {
     conn = await ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs)
   } catch (err) {
-    ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
     release()
+    // The tunnel went down while this user waited: nothing was read that cannot be put back, so the ingress holds
+    // the user for the next tunnel instead of dropping the connection (bytes sniffed after an EOF cannot be).
+    if ((err as NodePassError).code === ERR.CLOSED && ctx.requeue && !user.destroyed && !sniffed.ended) {
+      if (sniffed.head.length > 0) user.unshift(sniffed.head)
+      return ctx.requeue(user)
+    }
+    ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
     return void user.destroy()
   }
+  // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead.
+  track(ctx, user)
   track(ctx, conn.stream)
   if (user.destroyed) {
     release()
@@ -98,6 +108,12 @@ async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'):
     track(ctx, conn.stream)
     return conn
   } catch (err) {
+    // Closed by the peer before its signal arrived (its user left at once), or the tunnel is closing: no fault of
+    // the pool, nothing to wait for.
+    if ((err as NodePassError).code === ERR.CLOSED) {
+      ctx.log.debug(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
+      return undefined
+    }
     ctx.pool.errors++
     ctx.health.problem(`Egress ${kind} ${sig.id}`, err)
     return undefined
@@ -114,7 +130,8 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   })
   let target: Socket | undefined
   try {
-    const user = parseHostPort(sig.remote ?? '') ?? { host: '0.0.0.0', port: 0 }
+    const remote = splitHostPort(sig.remote ?? '')
+    const user = remote && remote.host !== '' ? remote : { host: '0.0.0.0', port: 0 }
     target = track(ctx, (await ctx.plane.dialTarget(user)).socket)
   } catch (err) {
     release()

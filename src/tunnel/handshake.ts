@@ -1,4 +1,4 @@
-// The dual-end handshake (tunnel-protocol.md §3): plain HTTP/1.1 GET / on the tunnel TCP port, bearer token,
+// The dual-end handshake (docs/protocol.md §2): plain HTTP/1.1 GET / on the tunnel TCP port, bearer token,
 // JSON config reply. A TS client announces itself with a header; the server then adds "np" to the reply (D1).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { loadHttps } from '../tls/lazy.js'
@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import { NodePassError, ERR, describeError, type ErrorCode } from '../errors.js'
 import type { Logger } from '../log.js'
 import {
-  CAPABILITY_HEADER, TS_CAPABILITY, checkAuthorization, decodeHandshakeConfig, encodeHandshakeConfig, handshakeToken,
+  CAPABILITY_HEADER, FEATURES, FEATURES_HEADER, TS_CAPABILITY, knownFeatures, checkAuthorization, decodeHandshakeConfig, encodeHandshakeConfig, handshakeToken,
   type HandshakeConfig,
 } from '../wire.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
@@ -15,6 +15,8 @@ export interface AcceptedHandshake {
   readonly clientIp: string
   /** True when the client is NodePass-TS (length-framed UDP etc.). */
   readonly tsPeer: boolean
+  /** Optional features both ends speak (FEATURES_HEADER). */
+  readonly features: readonly string[]
 }
 
 /**
@@ -25,7 +27,7 @@ export class HandshakeServer {
   readonly #http: Server
   readonly #done: Promise<AcceptedHandshake>
 
-  constructor(key: string, reply: Omit<HandshakeConfig, 'np'>, log: Logger) {
+  constructor(key: string, reply: Omit<HandshakeConfig, 'np' | 'npf'>, log: Logger) {
     let resolve!: (a: AcceptedHandshake) => void
     this.#done = new Promise((r) => (resolve = r))
     let accepted = false
@@ -43,10 +45,12 @@ export class HandshakeServer {
       }
       accepted = true
       const tsPeer = req.headers[CAPABILITY_HEADER] === TS_CAPABILITY
-      const cfg: HandshakeConfig = tsPeer ? { ...reply, np: TS_CAPABILITY } : reply
+      const header = req.headers[FEATURES_HEADER]
+      const features = tsPeer ? knownFeatures(typeof header === 'string' ? header : undefined) : []
+      const cfg: HandshakeConfig = tsPeer ? { ...reply, np: TS_CAPABILITY, ...(features.length > 0 ? { npf: features.join(',') } : {}) } : reply
       log.info(`Sending tunnel config: FLOW=${cfg.flow}|MAX=${cfg.max}|TLS=${cfg.tls}|TYPE=${cfg.type}`)
       res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' }).end(encodeHandshakeConfig(cfg))
-      resolve({ clientIp: from, tsPeer })
+      resolve({ clientIp: from, tsPeer, features })
     })
     this.#http.on('clientError', (_err, socket: Socket) => socket.destroy())
   }
@@ -90,6 +94,7 @@ export async function clientHandshake(opts: ClientHandshakeOptions): Promise<Han
         Host: opts.serverName === 'none' ? joinHostPort(opts.host, opts.port) : opts.serverName,
         Authorization: `Bearer ${handshakeToken(opts.key)}`,
         [CAPABILITY_HEADER]: TS_CAPABILITY,
+        [FEATURES_HEADER]: FEATURES.join(','),
       },
       ...(opts.signal ? { signal: opts.signal } : {}),
     })

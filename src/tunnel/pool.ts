@@ -5,8 +5,8 @@ import type { Socket } from 'node:net'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID } from '../wire.js'
 import { monotonicMs } from '../duration.js'
+import { ignore } from '../ignore.js'
 
-function ignore(): void {}
 
 export interface PoolConn {
   readonly id: string
@@ -22,6 +22,17 @@ interface Idle {
   detach: () => void
 }
 
+/** A connection the peer ended while it was idle, kept for a late claim. */
+interface Ended {
+  readonly conn: PoolConn
+  readonly drop: () => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** How long a connection the peer ended while idle stays claimable (a signal is a round trip behind its FIN). */
+const ENDED_KEEP_MS = 10_000
+const MAX_ENDED = 256
+
 type Waiter = { resolve: (c: PoolConn) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 /** A waiter for any connection: it fails once the pool has gained nothing for `timeoutMs` since it began waiting. */
 type AnyWaiter = { resolve: (c: PoolConn) => void; reject: (e: Error) => void; since: number; timeoutMs: number }
@@ -36,6 +47,7 @@ export class ConnPool {
   #sweep: NodeJS.Timeout | undefined
   /** Fingerprints of idle connections that closed recently: a peer may name one in `verify` (Go closes its own). */
   readonly #gone = new Map<string, string | undefined>()
+  readonly #ended = new Map<string, Ended>()
   #closed = false
   errors = 0
   /** Called whenever an idle connection leaves the pool (taken or closed), e.g. to refill. */
@@ -78,11 +90,21 @@ export class ConnPool {
       return
     }
     // Idle connections stay paused: bytes (and even a FIN) the peer sends before its signal reaches us stay
-    // buffered in the stream for whoever claims it. Only an EOF with nothing buffered means "closed while idle".
+    // buffered in the stream for whoever claims it. An EOF with nothing buffered takes the connection out of the
+    // idle set (nobody may be given it), but it stays claimable for a while (#ended): the peer may have used it for
+    // a user who closed without sending anything (a port probe, a health check), and its signal is on the way.
     const entry: Idle = { conn, detach: () => {} }
     const { stream } = conn
     const onReadable = (): void => {
       if (stream.readableLength === 0) stream.read()
+    }
+    const onEnd = (): void => {
+      if (this.#idle.get(conn.id) !== entry) return
+      entry.detach()
+      this.#idle.delete(conn.id)
+      this.#remember(conn)
+      this.#keepEnded(conn)
+      this.onDrain?.()
     }
     const onGone = (): void => {
       if (this.#idle.get(conn.id) === entry) {
@@ -94,17 +116,46 @@ export class ConnPool {
       }
     }
     stream.on('readable', onReadable)
-    stream.on('end', onGone)
+    stream.on('end', onEnd)
     stream.on('close', onGone)
     stream.on('error', onGone)
     entry.detach = () => {
       stream.off('readable', onReadable)
-      stream.off('end', onGone)
+      stream.off('end', onEnd)
       stream.off('close', onGone)
       stream.off('error', onGone)
     }
     this.#idle.delete(conn.id) // a reused ID replaces the old entry
+    this.#gone.delete(conn.id)
     this.#idle.set(conn.id, entry)
+  }
+
+  /** Keeps a connection the peer ended while it was idle, claimable for ENDED_KEEP_MS (at most MAX_ENDED of them). */
+  #keepEnded(conn: PoolConn): void {
+    this.#ended.get(conn.id)?.drop()
+    const entry: Ended = {
+      conn,
+      drop: () => {
+        if (this.#ended.get(conn.id) !== entry) return
+        this.#takeEnded(conn.id)
+        conn.stream.destroy()
+      },
+      timer: setTimeout(() => entry.drop(), ENDED_KEEP_MS),
+    }
+    entry.timer.unref()
+    conn.stream.on('close', entry.drop)
+    this.#ended.set(conn.id, entry)
+    if (this.#ended.size > MAX_ENDED) this.#ended.values().next().value!.drop()
+  }
+
+  /** Takes a connection out of #ended (for a claim: the stream stays as it is). */
+  #takeEnded(id: string): PoolConn | undefined {
+    const e = this.#ended.get(id)
+    if (!e) return undefined
+    this.#ended.delete(id)
+    clearTimeout(e.timer)
+    e.conn.stream.off('close', e.drop)
+    return e.conn
   }
 
   #remember(conn: PoolConn): void {
@@ -114,7 +165,10 @@ export class ConnPool {
 
   /** The fingerprint recorded on connection `id`, whether it is idle (it is then taken and closed) or closed already. */
   async fingerprintOf(id: string, timeoutMs: number): Promise<string | undefined> {
-    if (this.#gone.has(id)) return this.#gone.get(id)
+    if (this.#gone.has(id)) {
+      this.#ended.get(id)?.drop()
+      return this.#gone.get(id)
+    }
     const conn = await this.claim(id, timeoutMs)
     conn.stream.destroy()
     return conn.fp
@@ -189,6 +243,10 @@ export class ConnPool {
   claim(id: string, timeoutMs: number): Promise<PoolConn> {
     const entry = this.#idle.get(id)
     if (entry) return Promise.resolve(this.#take(entry))
+    const ended = this.#takeEnded(id)
+    if (ended) return Promise.resolve(ended)
+    // Closed (not just ended) before the signal came: waiting would only end in a timeout.
+    if (this.#gone.has(id)) return Promise.reject(new NodePassError(ERR.CLOSED, `claim ${id}: closed by the peer before it was claimed`))
     if (this.#byId.has(id)) return Promise.reject(new NodePassError(ERR.POOL_TIMEOUT, `claim ${id}: already awaited`))
     return this.#wait((w) => this.#byId.set(id, w), timeoutMs, `claim ${id}`)
   }
@@ -233,6 +291,7 @@ export class ConnPool {
       entry.conn.stream.destroy()
     }
     this.#idle.clear()
+    for (const e of [...this.#ended.values()]) e.drop()
     const err = new NodePassError(ERR.CLOSED, 'pool closed')
     clearTimeout(this.#sweep)
     this.#sweep = undefined

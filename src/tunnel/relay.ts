@@ -12,6 +12,7 @@
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
+import { MAX_TIMER_MS } from '../duration.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
 import { gatherer, readIntoShared, writeCopy } from '../net/shared-read.js'
 
@@ -65,7 +66,8 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   pool.on('error', abort)
   edge.on('close', onClose)
   pool.on('close', onClose)
-  if (opts.readMs > 0) edge.setTimeout(opts.readMs, () => abort(new Error(`idle for ${opts.readMs}ms`)))
+  // Node timers hold at most 2^31-1 ms (24.8 days; longer ones fire after 1 ms with a warning): a longer `read` waits that long.
+  if (opts.readMs > 0) edge.setTimeout(Math.min(opts.readMs, MAX_TIMER_MS), () => abort(new Error(`idle for ${opts.readMs}ms`)))
   if (opts.rate) {
     edge.on('data', (c: Buffer) => {
       counters.tcprx += c.length

@@ -1,8 +1,9 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
 // cause, its code and hint, sets the typed state `error` (src/tunnel/health.ts), everything is closed, and the tunnel
 // starts again — forever, until close(). The wait before a restart
-// starts at 100 ms and doubles up to NP_SERVICE_COOLDOWN while failures follow each other; a run that stayed up
-// for a cooldown resets it, so a peer that comes back is picked up almost at once without hammering a dead one.
+// (retry.ts) starts at 100 ms and doubles, up to 1 s while the peer is unreachable and up to NP_SERVICE_COOLDOWN
+// otherwise; a run that stayed up for a cooldown starts over at 100 ms. The ingress listener stays bound across
+// restarts (Runtime.ingress) and holds the users who arrive meanwhile.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describeError, formatErrorInfo, type ErrorInfo } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
@@ -11,11 +12,12 @@ import { Counters, checkpointLine } from './stats.js'
 import { TunnelHealth } from './health.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import type * as ServerEnd from './server.js'
 import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
 import { createDataPlane } from '../net/plane.js'
+import { RetrySchedule } from './retry.js'
 
 /**
  * The dual-end ends are loaded on first use: they bring the handshake (HTTP), TLS, certificates, transports and the
@@ -24,7 +26,7 @@ import { createDataPlane } from '../net/plane.js'
 const loadServer = (): Promise<typeof ServerEnd> => import('./server.js')
 const loadClient = (): Promise<typeof ClientEnd> => import('./client.js')
 
-async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
+async function startAttempt(cfg: TunnelConfig, rt: AttemptContext): Promise<Attempt> {
   if (cfg.role === 'server') return (await loadServer()).startServer(cfg, rt)
   // Client: a bindable tunnel address means single-end forwarding (mode 1), otherwise dual-end (mode 2).
   const want = rt.stickyMode ?? cfg.mode
@@ -42,8 +44,6 @@ async function startAttempt(cfg: TunnelConfig, rt: Runtime): Promise<Attempt> {
   return (await loadClient()).startClient(cfg, rt)
 }
 
-const FIRST_RETRY_MS = 100
-
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const plane = createDataPlane(cfg, {
     log: deps.log,
@@ -54,7 +54,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const health = new TunnelHealth({ log: deps.log, quietMs: deps.tunables.reportIntervalMs, onState: deps.onState, rate: plane.rate })
   const counters = new Counters(health)
   const lines = deps.checkpointLines !== false
-  const rt: Runtime = {
+  const rt: AttemptContext = {
     log: deps.log,
     tunables: deps.tunables,
     counters,
@@ -66,13 +66,14 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     plane,
     creds: undefined,
     stickyMode: undefined,
+    ingress: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
   const abort = new AbortController()
   let current: Attempt | undefined
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
-    let delay = Math.min(FIRST_RETRY_MS, cooldown)
+    const retry = new RetrySchedule(cooldown)
     let lastError: ErrorInfo | undefined
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
@@ -93,10 +94,9 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
       deps.log.error(`${Role} error: ${formatErrorInfo(lastError)}`)
       await current?.close()
       current = undefined
-      if (Date.now() - startedAt >= cooldown) delay = Math.min(FIRST_RETRY_MS, cooldown)
+      if (Date.now() - startedAt >= cooldown) retry.reset()
       try {
-        await sleep(delay, undefined, { signal: abort.signal })
-        delay = Math.min(delay * 2, cooldown)
+        await sleep(retry.next(err), undefined, { signal: abort.signal })
       } catch {
         break
       }
@@ -113,6 +113,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         await loop
         await current?.close()
         health.close()
+        rt.ingress?.close()
         rt.plane.close()
       })()
       return closing

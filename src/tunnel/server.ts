@@ -2,15 +2,16 @@
 // from the handshaken client IP (ID first), takes connection 00000000 as the control channel and runs a Session.
 import { createServer, type Server, type Socket } from 'node:net'
 import { monotonicMs } from '../duration.js'
+import { ignore } from '../ignore.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import type { ServerConfig } from '../url/types.js'
 import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID, POOL_TYPE_CODE, tlsCode } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, POOL_TYPE_CODE, tlsCode } from '../wire.js'
 import { Session } from './session.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
 import type { ServerTransport } from '../transport/types.js'
 import { loadCerts } from '../tls/lazy.js'
@@ -26,18 +27,18 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   })
 }
 
-function ignore(): void {}
-
-export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attempt> {
+export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promise<Attempt> {
   const { log, tunables, counters } = rt
   // Credentials first: nothing is bound yet if they cannot be loaded.
   if (cfg.tls.mode !== 0) rt.creds ??= await (await loadCerts()).createServerCredentials(cfg.tls, { reloadIntervalMs: tunables.reloadIntervalMs, log })
   // 1. Mode: binding target[0] succeeds → reverse (we are the ingress); fails → forward (we dial targets).
-  let ingress: Ingress | undefined
+  // The ingress of an earlier start is still bound (and holding users): see Runtime.ingress.
+  let ingress: Ingress | undefined = rt.ingress
   const want = rt.stickyMode ?? cfg.mode
-  if (want !== 2) {
+  if (want !== 2 && !ingress) {
     try {
       ingress = await Ingress.bind(cfg.targets[0]!, { tcp: !cfg.notcp, udp: !cfg.noudp, bufferSize: tunables.tcpDataBufSize })
+      rt.ingress = ingress
     } catch (err) {
       if (want === 1) throw err
       log.debug(`Target not bindable (${describeError(err)}): forward mode`)
@@ -69,7 +70,6 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
   try {
     await listen(tunnel, cfg.tunnel.host, cfg.tunnel.port)
   } catch (err) {
-    ingress?.close()
     throw new NodePassError(ERR.BIND_FAILED, `bind ${joinHostPort(cfg.tunnel.host, cfg.tunnel.port)}: ${describeError(err)}`, { cause: err })
   }
   if (cfg.tls.mode === 0) log.warn('TLS code-0: unencrypted')
@@ -98,6 +98,7 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       log,
       tunables,
       max: cfg.max,
+      endMarker: h.features.includes(FEATURE_QUIC_END),
       onStream: (ps) => {
         if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
         const { id, bytes } = nextId()
@@ -135,7 +136,6 @@ export async function startServer(cfg: ServerConfig, rt: Runtime): Promise<Attem
       session?.close()
       pool.close()
       hs.close()
-      ingress?.close()
       await closingTransport
       for (const s of sockets) s.destroy()
       await new Promise<void>((r) => tunnel.close(() => r()))

@@ -41,7 +41,8 @@ export class Session {
       onSignal: (s) => this.#onSignal(s),
       onFail: (err) => this.#fail(err),
     })
-    this.#ctx = { ...o, send: (s) => this.#ctl.send(s), live: new Set() }
+    const ingress = o.ingress
+    this.#ctx = { ...o, send: (s) => this.#ctl.send(s), live: new Set(), requeue: ingress && ((user) => ingress.requeue(user)) }
     this.#udp = o.ingress?.udp ? new UdpIngress(this.#ctx, o.ingress.udp) : undefined
     this.#tick()
     this.#ticker = setInterval(() => this.#tick(), o.tunables.reportIntervalMs)
@@ -140,6 +141,9 @@ export class Session {
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    // New users (and those still waiting for a pool connection, requeued when the pool closes) wait for the next
+    // tunnel; the listener itself stays bound (see ingress.ts).
+    this.o.ingress?.hold()
     clearInterval(this.#ticker)
     this.#ctl.close()
     this.#udp?.close()

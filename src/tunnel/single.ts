@@ -8,10 +8,10 @@ import type { Ingress } from './ingress.js'
 import { relay } from './relay.js'
 import { IdleTimer } from './idle-timer.js'
 import { paced, replay } from '../net/plane.js'
-import type { Attempt, Runtime } from './runtime.js'
+import type { Attempt, AttemptContext } from './attempt.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 
-export function startSingle(cfg: ClientConfig, rt: Runtime, ingress: Ingress): Attempt {
+export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingress): Attempt {
   const { log, tunables, counters } = rt
   counters.mode = 1
   const { plane } = rt

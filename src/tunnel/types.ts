@@ -3,7 +3,7 @@ import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { ErrorInfo } from '../errors.js'
 
-/** The figures of a CHECK_POINT line (tunnel-protocol.md §4), also sent to the master as a typed message. */
+/** The figures of a CHECK_POINT line (docs/protocol.md §3), also sent to the master as a typed message. */
 export interface TunnelStats {
   /** Effective run mode (1 or 2 after auto-detection; 0 before it is known). */
   mode: number

@@ -1,11 +1,8 @@
 // UDP datagrams over a pool stream. Between two TS peers each datagram is length-prefixed (2 bytes, big-endian) so
 // boundaries always hold (D3); against a Go peer each write is one datagram and each read is taken as one.
 //
-// Framed datagrams are coalesced: every datagram that arrives in one event-loop turn (libuv reads up to 32 per
-// poll) is framed into one buffer and written once, in the check phase of the same turn (setImmediate). One
-// stream write per datagram made the ingress spend most of its CPU in write syscalls at 500 Mbit/s (44,000
-// datagrams/s), and over TLS it also cost one record per datagram. The frames keep every boundary, so the wire
-// is unchanged. Unframed writes (Go peer) stay one write per datagram: there a write boundary is the datagram.
+// Framed datagrams that arrive in one event-loop turn are written once, in the check phase of that turn
+// (docs/design-notes.md); unframed writes (Go peer) stay one write per datagram, the write boundary being the datagram.
 import type { Duplex } from 'node:stream'
 import { UDP_FRAME_HEADER } from '../wire.js'
 

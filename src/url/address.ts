@@ -91,9 +91,24 @@ export function parseHostPort(text: string, rules: HostPortRules): { ok: true; v
   return { ok: true, value: { host, port: Number(port) } }
 }
 
-/** `host:port` with IPv6 bracketed and an empty host as `:port`. */
-export function formatHostPort(hp: HostPort): string {
-  return `${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:${hp.port}`
+/**
+ * `host:port`, with brackets around an IPv6 host and an empty host as `:port`: the one way addresses are written in
+ * URLs, signals, logs and errors.
+ */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/**
+ * Splits `host:port` / `[v6]:port` as Go's net.SplitHostPort does (the host may be empty): addresses in signals and
+ * API parameters. Undefined when the text has another shape or the port is above 65535. URLs go through
+ * parseHostPort, which checks the host too.
+ */
+export function splitHostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text)
+  if (!m) return undefined
+  const port = Number(m[3])
+  return port <= 65535 ? { host: m[1] ?? m[2]!, port } : undefined
 }
 
 function isLoopbackOrUnspecified(host: string): boolean {
@@ -105,7 +120,7 @@ function isLoopbackOrUnspecified(host: string): boolean {
 }
 
 /**
- * Loop guard (D5 "a target equal to the tunnel address"; tunnel-protocol.md §1): same port and either the same host,
+ * Loop guard (D5 "a target equal to the tunnel address"): same port and either the same host,
  * or both hosts local (loopback, `localhost`, unspecified or empty). Narrower than upstream, which also refuses a
  * loopback target next to a remote tunnel host (`client://server.example:443/127.0.0.1:443` is fine here).
  */

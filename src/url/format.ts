@@ -1,14 +1,14 @@
-// Rendering URLs: Go url.Values.Encode, the master's enhanceURL / generateConfigURL (master-api.md §3), and the
-// `Server started:` / `Client started:` description line (tunnel-protocol.md §9) with the key masked.
+// Rendering URLs: Go url.Values.Encode, the master's enhanceURL / generateConfigURL (docs/master.md, Instances), and the
+// `Server started:` / `Client started:` description line (README, Logs) with the key masked.
 import { formatDuration } from '../duration.js'
-import { formatHostPort } from './address.js'
+import { joinHostPort } from './address.js'
 import { parseQueryLenient } from './query.js'
 import { POOL_TYPE_CODE, type TlsCode } from '../wire.js'
 import { LBS_BY_CODE, type BlockConfig, type TunnelConfig } from './types.js'
 
 export type QueryMap = Readonly<Record<string, string | readonly string[]>> | ReadonlyMap<string, readonly string[]>
 
-/** The master's own settings an instance URL inherits (master-api.md §3). */
+/** The master's own settings an instance URL inherits (docs/master.md, Instances). */
 export interface MasterTlsSettings {
   readonly log: string
   readonly tls: TlsCode
@@ -97,7 +97,7 @@ function inherit(u: SplitUrl, master: MasterTlsSettings): void {
   }
 }
 
-/** master-api.md §3 enhanceURL: the stored instance `url` (log/tls/crt/key inherited; query re-encoded and sorted). */
+/** Upstream's enhanceURL: the stored instance `url` (log/tls/crt/key inherited; query re-encoded and sorted). */
 export function enhanceUrl(url: string, master: MasterTlsSettings): string {
   const u = splitUrl(url)
   inherit(u, master)
@@ -112,7 +112,7 @@ const CONFIG_DEFAULTS: Readonly<Record<'server' | 'client', ReadonlyArray<readon
     ['rate', '0'], ['slot', '65536'], ['proxy', '0'], ['block', '0'], ['notcp', '0'], ['noudp', '0']],
 }
 
-/** master-api.md §3 generateConfigURL: `enhanceUrl` plus every default filled in. */
+/** Upstream's generateConfigURL: `enhanceUrl` plus every default filled in. */
 export function configUrl(url: string, master: MasterTlsSettings): string {
   const u = splitUrl(url)
   inherit(u, master)
@@ -147,6 +147,6 @@ export function describeConfig(config: TunnelConfig): string {
   pairs.push(['dial', c.dial], ['read', formatDuration(c.readMs)], ['rate', String(c.rate)], ['slot', String(c.slot)],
     ['proxy', c.proxy ? '1' : '0'], ['block', formatBlock(c.block)], ['notcp', c.notcp ? '1' : '0'],
     ['noudp', c.noudp ? '1' : '0'])
-  const targets = c.targets.map(formatHostPort).join(',')
-  return `${c.role}://***@${formatHostPort(c.tunnel)}/${targets}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`
+  const targets = c.targets.map((t) => joinHostPort(t.host, t.port)).join(',')
+  return `${c.role}://***@${joinHostPort(c.tunnel.host, c.tunnel.port)}/${targets}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`
 }

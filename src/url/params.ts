@@ -1,4 +1,4 @@
-// The one table of URL query parameters (seed table + DECISIONS D4–D9). parse.ts validates against it, format.ts
+// The one table of URL query parameters (docs/parameters.md; D4–D9). parse.ts validates against it, format.ts
 // renders defaults from it, and the README's parameter section is written from it.
 //
 // Scope rules (D5: contradictory input is an error, never silently ignored):

@@ -1,5 +1,5 @@
-// URL → typed, deeply frozen config: `<scheme>://[key@]host:port/t1[,t2...]?query` (tunnel-protocol.md §1,
-// master-api.md §1, DECISIONS D4–D9). Every problem is collected; message style: `<subject>: <problem>, got "<value>"`
+// URL → typed, deeply frozen config: `<scheme>://[key@]host:port/t1[,t2...]?query` (README URLs,
+// docs/master.md URL, D4–D9). Every problem is collected; message style: `<subject>: <problem>, got "<value>"`
 // where the subject is a parameter name or a URL part (scheme, tunnel key, tunnel address, target, targets, query,
 // listen address, prefix). The tunnel key is never echoed.
 import { POOL_KIND_BY_CODE, defaultTunnelKey } from '../wire.js'

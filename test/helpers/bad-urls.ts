@@ -86,6 +86,8 @@ export const BAD_URLS: readonly BadUrl[] = [
   { url: 'server://:10101/127.0.0.1:8080?tls=3', issues: ['tls: must be 0, 1 or 2, got "3"'] },
   { url: 'server://:10101/127.0.0.1:8080?dns=5', issues: ['dns: must be a duration such as 5m, or resolver IPs such as 1.1.1.1,8.8.8.8, got "5"'] },
   { url: 'server://:10101/127.0.0.1:8080?dns=-5m', issues: ['dns: must be a duration such as 5m, or resolver IPs such as 1.1.1.1,8.8.8.8, got "-5m"'] },
+  // beyond Go's time.Duration (2562047h47m16.854775807s): refused as Go's parser refuses it
+  { url: 'server://:10101/127.0.0.1:8080?dns=9999999999999h', issues: ['dns: must be a duration such as 5m, or resolver IPs such as 1.1.1.1,8.8.8.8, got "9999999999999h"'] },
   { url: 'client://:10101/127.0.0.1:8080?dns=1.1.1.1,dns.google', issues: ['dns: must be a duration such as 5m, or resolver IPs such as 1.1.1.1,8.8.8.8, got "1.1.1.1,dns.google"'] },
   { url: 'client://:10101/127.0.0.1:8080?sni=bad_name', issues: ['sni: must be a hostname, an IP address or none, got "bad_name"'] },
   { url: 'client://:10101/127.0.0.1:8080?lbs=3', issues: ['lbs: must be 0, 1 or 2, got "3"'] },
@@ -99,6 +101,7 @@ export const BAD_URLS: readonly BadUrl[] = [
   { url: 'server://:10101/127.0.0.1:8080?dial=eth0', issues: ['dial: must be an IP address or auto, got "eth0"'] },
   { url: 'server://:10101/127.0.0.1:8080?dial=1.2.3', issues: ['dial: must be an IP address or auto, got "1.2.3"'] },
   { url: 'server://:10101/127.0.0.1:8080?read=10', issues: ['read: must be a duration such as 30s or 1h, or 0 (off), got "10"'] },
+  { url: 'server://:10101/127.0.0.1:8080?read=2562047h47m16.854775808s', issues: ['read: must be a duration such as 30s or 1h, or 0 (off), got "2562047h47m16.854775808s"'] },
   { url: 'server://:10101/127.0.0.1:8080?read=1x', issues: ['read: must be a duration such as 30s or 1h, or 0 (off), got "1x"'] },
   { url: 'server://:10101/127.0.0.1:8080?rate=+5', issues: ['rate: must be an integer from 0 to 1000000, got " 5"'] },
   { url: 'server://:10101/127.0.0.1:8080?rate=1e3', issues: ['rate: must be an integer from 0 to 1000000, got "1e3"'] },

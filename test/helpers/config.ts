@@ -2,6 +2,7 @@
 import type { ClientConfig, ServerConfig, HostPort } from '../../src/url/types.js'
 import { createLogger, type Logger, type LogLevel } from '../../src/log.js'
 import { DEFAULT_TUNABLES, type Tunables } from '../../src/env.js'
+import { stripAnsi } from '../../src/ansi.js'
 
 const hp = (port: number, host = '127.0.0.1'): HostPort => ({ host, port })
 
@@ -29,8 +30,7 @@ export function memLogger(level: LogLevel = 'debug', prefix = ''): Logger & { li
   const log = createLogger({
     level,
     sink: (line) => {
-      // eslint-disable-next-line no-control-regex
-      lines.push(line.replace(/\x1b\[[0-9;]*m/g, ''))
+      lines.push(stripAnsi(line))
       if (process.env.NP_TEST_LOG) process.stderr.write(prefix + line + '\n')
     },
   })

@@ -4,7 +4,8 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { TestContext } from 'node:test'
-import { createLogger, stripAnsi, type Logger, type LogLevel } from '../../src/log.js'
+import { stripAnsi } from '../../src/ansi.js'
+import { createLogger, type Logger, type LogLevel } from '../../src/log.js'
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex')
@@ -50,15 +51,6 @@ export function memoryLogger(level: LogLevel = 'debug'): { log: Logger; lines: s
   const lines: string[] = []
   const log = createLogger({ level, sink: (line) => lines.push(stripAnsi(line)) })
   return { log, lines }
-}
-
-/** Polls `cond` every 20 ms until true or `ms` passes (for state that has no event). */
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 export interface DnsFixture {

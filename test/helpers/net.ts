@@ -59,8 +59,9 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, limit]).finally(() => clearTimeout(timer))
 }
 
-/** Polls `fn` until it returns a truthy value, every `stepMs`, failing after `timeoutMs`. */
-export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition', stepMs = 25): Promise<T> {
+/** Polls `fn` until it returns a truthy value (which it resolves with), every `stepMs`, failing after `timeoutMs`: the one
+ * polling helper of the tests, for state that has no event to await. */
+export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition', stepMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripAnsi } from '../../src/ansi.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const BIN = resolve(ROOT, 'bin/nodepass')
@@ -36,8 +37,7 @@ export function startNodePass(url: string, env: NodeJS.ProcessEnv = testEnv(), n
     const parts = partial.split('\n')
     partial = parts.pop()!
     for (const p of parts) {
-      // eslint-disable-next-line no-control-regex
-      const line = p.replace(/\x1b\[[0-9;]*m/g, '')
+      const line = stripAnsi(p)
       lines.push(line)
       if (process.env.NP_TEST_LOG) process.stderr.write(`${name}${line}\n`)
     }

@@ -7,6 +7,13 @@ import { checkTargets, renderConsole, renderFiguresTable, renderTable } from '..
 import { renderBenchmarksMd } from '../../bench/markdown.js'
 import { checkResultShape, RESULT_SCHEMA, type BenchResult } from '../../bench/results.js'
 import { parseArgs } from '../../bench/run.js'
+import { GO_SPECS, specsInOrder } from '../../bench/forwarders.js'
+import { startChild, freePort, waitForPort } from '../../bench/procs.js'
+import { waitForEcho } from '../../bench/load.js'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT } from '../helpers/proc.js'
 
 test('percentiles use the nearest rank', () => {
   const v = Array.from({ length: 100 }, (_, i) => 100 - i) // 100..1, unsorted
@@ -132,4 +139,53 @@ test('flag parsing: subsets, quick mode and exact errors', () => {
   assert.equal(parseArgs(['--runs=0']), '--runs needs an integer 1..60')
   assert.equal(parseArgs(['--tests=bulk,speed']), 'unknown test(s): speed')
   assert.match(parseArgs(['--bogus']) as string, /^unknown flag --bogus\nnpm run bench -- \[flags\]/)
+})
+
+/** A stand-in for a Go NodePass binary: a script taking the same URL, running our own bin/nodepass. */
+function standInGo(dir: string): string {
+  const path = join(dir, 'nodepass-go-stand-in')
+  writeFileSync(path, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/nodepass'))} "$@"\n`)
+  chmodSync(path, 0o755)
+  return path
+}
+
+test('--go / NP_BENCH_GO: a Go binary adds go-* configurations beside ours; exact errors without one', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'np-bench-go-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const bin = standInGo(dir)
+  const viaFlag = parseArgs([`--go=${bin}`, '--only=np-tls1,go-tls1'], {})
+  assert.ok(typeof viaFlag !== 'string', typeof viaFlag === 'string' ? viaFlag : '')
+  assert.equal(viaFlag.go, bin)
+  const viaEnv = parseArgs(['--only=go-single'], { NP_BENCH_GO: bin })
+  assert.ok(typeof viaEnv !== 'string', typeof viaEnv === 'string' ? viaEnv : '')
+  assert.equal(viaEnv.go, bin)
+  assert.equal(parseArgs(['--only=go-tls1'], {}), 'go-tls1 need a Go NodePass binary: --go=<path> or NP_BENCH_GO')
+  assert.equal(parseArgs(['--go='], {}), '--go needs the path of a Go NodePass binary')
+  assert.equal(parseArgs([`--go=${join(dir, 'missing')}`], {}), `--go / NP_BENCH_GO: ${join(dir, 'missing')}: no such file`)
+  writeFileSync(join(dir, 'plain'), '')
+  assert.equal(parseArgs([`--go=${join(dir, 'plain')}`], {}), `--go / NP_BENCH_GO: ${join(dir, 'plain')}: not executable`)
+  assert.equal(parseArgs(['--go=/'], {}), '--go / NP_BENCH_GO: / is not a file')
+  // Columns: each Go configuration right after ours; none without a binary.
+  const names = specsInOrder(true).map((s) => s.name)
+  assert.deepEqual(names.slice(names.indexOf('np-tls0'), names.indexOf('np-tls0') + 4), ['np-tls0', 'go-tls0', 'np-tls1', 'go-tls1'])
+  assert.equal(names.filter((n) => n.startsWith('go-')).length, GO_SPECS.length)
+  assert.equal(specsInOrder(false).filter((s) => s.name.startsWith('go-')).length, 0)
+})
+
+test('a go-* configuration runs the given binary with the same URL syntax (stand-in: our own bin/nodepass)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'np-bench-go-'))
+  const target = await freePort()
+  const echo = startChild('echo-target', process.execPath, [join(ROOT, 'dist/bench/echo-target.js'), String(target)])
+  t.after(async () => {
+    await echo.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  await waitForPort(target, 10_000, echo)
+  const spec = GO_SPECS.find((s) => s.name === 'go-tls0')!
+  assert.equal(spec.kind, 'go')
+  assert.equal(spec.label, 'Go NodePass tls=0')
+  const fw = await spec.start(target, { tmp: dir, root: ROOT, go: standInGo(dir) })
+  t.after(() => fw.stop())
+  await waitForEcho(fw.entry, 30_000, fw.failure)
+  assert.equal(fw.pids.length, 2)
 })

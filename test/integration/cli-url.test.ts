@@ -10,6 +10,7 @@ const USAGE = `Usage: nodepass <url>
   nodepass "server://[key@]host:port/target[,target...]?params"
   nodepass "client://[key@]server:port/target[,target...]?params"
   nodepass "master://host:port[/prefix]?log=&tls=&crt=&key="
+  nodepass --version
 See README.md for every parameter.
 `
 
@@ -34,11 +35,16 @@ test('every bad URL of the table: exit 1 and its exact issue list on stderr', as
 
 test('a bad NP_* variable: exit 1 with its message, reported together with URL problems', async (t) => {
   t.after(() => { for (const child of liveChildren) child.kill('SIGKILL') })
-  const [env, both, range] = await Promise.all([
+  const [env, both, range, huge] = await Promise.all([
     runCli(['server://:10101/127.0.0.1:8080'], cleanEnv({ NP_TCP_DATA_BUF_SIZE: 'abc' })),
     runCli(['server://:10101/127.0.0.1:8080?min=1'], cleanEnv({ NP_SERVICE_COOLDOWN: '3' })),
     runCli(['server://:10101/127.0.0.1:8080'], cleanEnv({ NP_MIN_POOL_INTERVAL: '2s', NP_MAX_POOL_INTERVAL: '1s' })),
+    runCli(['server://:10101/127.0.0.1:8080'], cleanEnv({ NP_REPORT_INTERVAL: '9999999999999h', NP_RELOAD_INTERVAL: '600h' })),
   ])
+  // beyond Go's duration limit, or beyond what a Node timer holds (24.8 days): refused, never truncated with a warning
+  assert.deepEqual(huge, { code: 1, signal: null, stdout: '',
+    stderr: 'Error: NP_REPORT_INTERVAL="9999999999999h": must be a duration such as 500ms or 5s\n' +
+      'Error: NP_RELOAD_INTERVAL="600h": must be between 1 and 2147483647 ms\n' })
   assert.deepEqual(env, { code: 1, signal: null, stdout: '',
     stderr: 'Error: NP_TCP_DATA_BUF_SIZE="abc": must be an integer\n' + ENV_HINT })
   assert.deepEqual(both, { code: 1, signal: null, stdout: '',

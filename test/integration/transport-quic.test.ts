@@ -1,23 +1,16 @@
-// type=1 QUIC pool: the tunnel matrix, 500 concurrent streams on one connection, pool-full refusal, no-TLS refusal.
+// type=1 QUIC pool: 500 concurrent streams on one connection, pool-full refusal, no-TLS refusal. The tunnel matrix is
+// spread over transport-quic-reverse, transport-quic-forward and transport-quic-faults (files run in parallel).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { loadTransport } from '../../src/transport/index.js'
 import { readPoolId } from '../../src/tunnel/pool-ids.js'
 import { createServerCredentials } from '../../src/tls/certs.js'
-import { transportMatrix } from '../helpers/transport-matrix.js'
 import { fullPoolDialer } from '../helpers/transport-pair.js'
 import { memLogger, testTunables } from '../helpers/config.js'
 import { freePort } from '../helpers/net.js'
 import { concurrentStreams, echoStream } from '../helpers/streams.js'
 
-// The full matrix runs only with NP_TEST_QUIC=1: it passes reliably but takes 20-80 s per file on a busy 2-core
-// machine (QUIC packet handling is JavaScript). The 500-stream, pool-full and no-TLS tests always run; the
-// 500-stream one is what collapsed before src/transport/quic-patches.ts. The forward half is transport-quic-forward.test.ts.
-export const QUIC_FULL = process.env.NP_TEST_QUIC === '1'
-export const QUIC_SKIP = QUIC_FULL ? false : 'the full QUIC matrix is opt-in (NP_TEST_QUIC=1): 20-80 s per file on a busy 2-core machine'
-if (QUIC_FULL) transportMatrix('quic', { tls: { mode: 1 }, halfClose: true, bulkBytes: 8 << 20, parts: ['reverse', 'faults'] })
-else test('quic reverse: TCP bulk, 200 concurrent echoes, UDP datagrams', { skip: QUIC_SKIP }, () => {})
-
+// The 500-stream test is what collapsed before src/transport/quic-patches.ts.
 test('quic: a full server pool closes new streams before the ID', async (t) => {
   const { transport } = await fullPoolDialer(t, 'quic')
   const ps = await transport.dial()

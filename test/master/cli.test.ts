@@ -1,7 +1,7 @@
 // The real binary: banner (API, docs, state, key on first start only), default state dir, graceful SIGTERM.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test, type TestContext } from 'node:test'
@@ -38,6 +38,16 @@ async function runBin(t: TestContext, url: string, env: Record<string, string | 
   return { child, out, banner, exited }
 }
 
+const RELEASE = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+test('bin/nodepass --version (and -v) prints our release, the API level and Node.js, and exits 0', () => {
+  for (const flag of ['--version', '-v']) {
+    const r = spawnSync(process.execPath, [BIN, flag], { encoding: 'utf8', timeout: 15_000 })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, `nodepass ${RELEASE} (NodePass API v1.14.0, Node.js ${process.version})\n`)
+  }
+})
+
 test('bin/nodepass master://: banner, key only on first start, default state dir, graceful SIGTERM', async (t) => {
   const home = await tempDir(t)
   const env = { NP_STATE_DIR: undefined, XDG_STATE_HOME: undefined, HOME: home }
@@ -46,6 +56,8 @@ test('bin/nodepass master://: banner, key only on first start, default state dir
   assert.match(a.banner.Docs!, /^http:\/\/127\.0\.0\.1:\d+\/api\/docs$/)
   assert.equal(a.banner.State, join(home, '.local/state/nodepass/nodepass.json'))
   assert.match(a.banner.key!, /^[0-9a-f]{32}$/)
+  // our release is visible in the banner beside the API level /info reports
+  assert.ok(a.out.includes(`  Version: ${RELEASE} (NodePass API v1.14.0; /info reports ver=v1.14.0, release=${RELEASE})`), a.out.join('\n'))
   const api = makeApi(a.banner.API!, a.banner.key!)
   assert.equal((await api.req('GET', '/instances')).status, 200)
   const sse = await SseClient.open(t, api)

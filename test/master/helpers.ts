@@ -82,23 +82,12 @@ export async function startInProcess(
     tunnelModule: opts.tunnelModule ?? FAKE_TUNNEL,
     log: createLogger({ level: 'info', sink: (l) => lines.push(l) }),
     echo: (l) => lines.push(l),
-    ...(opts.sseQueueLimit !== undefined ? { sseQueueLimit: opts.sseQueueLimit } : {}),
+    ...(opts.sseQueueBytes !== undefined ? { sseQueueBytes: opts.sseQueueBytes } : {}),
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.apiTimeouts !== undefined ? { apiTimeouts: opts.apiTimeouts } : {}),
   })
   t.after(() => master.close())
   return { master, api: makeApi(master.apiUrl, master.manager.apiKey), stateDir, lines }
-}
-
-/** Polls `fn` until it returns a truthy value; bounded by `ms`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (let i = 0; i < 10_000; i++) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > deadline) break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 export interface SseFrame {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { STEP, crashFakeTunnel } from '../fixtures/master/fake-tunnel.js'
-import { SseClient, startInProcess, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { SseClient, startInProcess } from './helpers.js'
 
 test('traffic totals follow checkpoints, survive stop/start and reset', async (t) => {
   const { api } = await startInProcess(t)
@@ -14,10 +15,10 @@ test('traffic totals follow checkpoints, survive stop/start and reset', async (t
   const id = c.json.id as string
   assert.match(id, /^[0-9a-f]{8}$/)
   const get = async (): Promise<any> => (await api.req('GET', `/instances/${id}`)).json
-  const at3 = await waitFor('3 checkpoints', async () => {
+  const at3 = await until(async () => {
     const v = await get()
     return v.tcprx >= 3 * STEP.tcprx ? v : undefined
-  })
+  }, 10_000, '3 checkpoints')
   assert.equal(at3.status, 'running')
   assert.equal(at3.mode, 1)
   assert.equal(at3.tcps, 1)
@@ -28,34 +29,34 @@ test('traffic totals follow checkpoints, survive stop/start and reset', async (t
 
   const stop = await api.req('PATCH', `/instances/${id}`, { action: 'stop' })
   assert.equal(stop.status, 200)
-  const stopped = await waitFor('stopped', async () => ((await get()).status === 'stopped' ? get() : undefined))
+  const stopped = await until(async () => ((await get()).status === 'stopped' ? get() : undefined), 10_000, 'stopped')
   assert.equal(stopped.ping, 0)
   assert.equal(stopped.tcps, 0)
   const kept = stopped.tcprx as number
   assert.ok(kept >= 3 * STEP.tcprx)
 
   await api.req('PATCH', `/instances/${id}`, { action: 'start' })
-  const resumed = await waitFor('grows after restart', async () => {
+  const resumed = await until(async () => {
     const v = await get()
     return v.status === 'running' && v.tcprx > kept ? v : undefined
-  })
+  }, 10_000, 'grows after restart')
   assert.equal((resumed.tcprx - kept) % STEP.tcprx, 0, 'a new worker counts from its own zero on top of the kept total')
 
   const reset = await api.req('PATCH', `/instances/${id}`, { action: 'reset' })
   assert.equal(reset.json.tcprx, 0)
   assert.equal(reset.json.udptx, 0)
-  const after = await waitFor('grows after reset', async () => {
+  const after = await until(async () => {
     const v = await get()
     return v.tcprx > 0 ? v : undefined
-  })
+  }, 10_000, 'grows after reset')
   assert.ok(after.tcprx < resumed.tcprx + 10 * STEP.tcprx)
   assert.equal(after.tcprx % STEP.tcprx, 0)
   // a second reset does not over-count (upstream's drift is fixed)
   await api.req('PATCH', `/instances/${id}`, { action: 'reset' })
-  const again = await waitFor('grows after 2nd reset', async () => {
+  const again = await until(async () => {
     const v = await get()
     return v.tcprx > 0 ? v : undefined
-  })
+  }, 10_000, 'grows after 2nd reset')
   assert.ok(again.tcprx <= 3 * STEP.tcprx, `after a second reset the total restarts small (${again.tcprx})`)
 })
 
@@ -131,12 +132,12 @@ test('a crashed worker: error + update, others unaffected, restarted with backof
 
   await api.req('PATCH', `/instances/${b}`, { restart: false })
   crashFakeTunnel(10102)
-  await waitFor('b error', async () => (await api.req('GET', `/instances/${b}`)).json.status === 'error')
+  await until(async () => (await api.req('GET', `/instances/${b}`)).json.status === 'error', 10_000, 'b error')
   await new Promise((r) => setTimeout(r, 2500)) // longer than the first backoff step: b must stay down
   assert.equal((await api.req('GET', `/instances/${b}`)).json.status, 'error')
   // D13: start also starts an instance in error
   await api.req('PATCH', `/instances/${b}`, { action: 'start' })
-  await waitFor('b running after start', async () => (await api.req('GET', `/instances/${b}`)).json.status === 'running')
+  await until(async () => (await api.req('GET', `/instances/${b}`)).json.status === 'running', 10_000, 'b running after start')
 })
 
 test('an uncaught error inside one instance ends only that worker', async (t) => {
@@ -164,7 +165,7 @@ test('PUT replaces the URL (type may swap) and starts; DELETE stops and removes'
   assert.equal(put.json.type, 'client')
   assert.equal(put.json.url, 'client://127.0.0.1:10101/127.0.0.1:9000?log=info')
   assert.equal(put.json.alias, 'p')
-  await waitFor('running after PUT', async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running')
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running after PUT')
   assert.equal((await api.req('DELETE', `/instances/${id}`)).status, 204)
   assert.equal((await api.req('GET', `/instances/${id}`)).status, 404)
   const list = await api.req('GET', '/instances')

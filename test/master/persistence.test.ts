@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { BIN, makeApi, spawnLauncher, tempDir, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { BIN, makeApi, spawnLauncher, tempDir } from './helpers.js'
 
 const SID = '550e8400-e29b-41d4-a716-446655440000'
 
@@ -50,10 +51,10 @@ test('kill -9 after 200 acknowledged writes: everything is back after a restart'
 
   // traffic totals: read one, then let the monitor save at least twice more before the kill
   const probe = ids[1]!
-  const seen = await waitFor('traffic on the probe', async () => {
+  const seen = await until(async () => {
     const v = (await api.req('GET', `/instances/${probe}`)).json
     return v.tcprx > 0 ? (v.tcprx as number) : undefined
-  })
+  }, 10_000, 'traffic on the probe')
   await new Promise((r) => setTimeout(r, 800))
   first.child.kill('SIGKILL')
   await first.exited
@@ -77,10 +78,10 @@ test('kill -9 after 200 acknowledged writes: everything is back after a restart'
   const probeNow = list.find((x) => x.id === probe)
   assert.ok(probeNow.tcprx >= seen, `traffic total kept (${probeNow.tcprx} ≥ ${seen})`)
   // restart:true instances run again; restart:false ones stay stopped
-  await waitFor('auto-restart instances running', async () => {
+  await until(async () => {
     const l = (await api2.req('GET', '/instances')).json as any[]
     return l.filter((x) => x.id !== '********').every((x) => (x.restart ? x.status === 'running' : x.status === 'stopped'))
-  }, 20_000)
+  }, 20_000, 'auto-restart instances running')
 })
 
 test('a damaged state file: the backup is loaded and a message says so; both damaged: refuse to start', async (t) => {
@@ -125,8 +126,8 @@ test('the backup is refreshed every NP_RELOAD_INTERVAL', async (t) => {
   const api = makeApi(m.info.apiUrl, m.info.apiKey)
   const c = await api.req('POST', '/instances', { alias: 'later', url: 'client://127.0.0.1:10101/127.0.0.1:8080' })
   assert.equal(c.status, 201)
-  await waitFor('backup holds the new instance', async () => {
+  await until(async () => {
     const text = await readFile(join(dir, 'nodepass.json.backup'), 'utf8').catch(() => '')
     return text.includes(c.json.id as string)
-  })
+  }, 10_000, 'backup holds the new instance')
 })

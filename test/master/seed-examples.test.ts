@@ -2,7 +2,8 @@
 // returns raw bodies): create, alias, auto-restart policy, control, metadata, master ID, key regeneration, SSE.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startInProcess, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { startInProcess } from './helpers.js'
 
 test("the seed's fetch examples work against the master", async (t) => {
   const { master } = await startInProcess(t)
@@ -42,7 +43,7 @@ test("the seed's fetch examples work against the master", async (t) => {
   const list = (await (await fetch(`${API_URL}/instances`, { headers: { 'X-API-Key': apiKey } })).json()) as any[]
   assert.equal(list.find((i) => i.alias === 'server-default-10101')?.id, inst.id)
   assert.deepEqual(list.filter((i) => i.meta?.tags?.environment === 'staging').map((i) => i.id), [inst.id])
-  await waitFor('running', async () => ((await (await fetch(`${API_URL}/instances/${inst.id}`, { headers: { 'X-API-Key': apiKey } })).json()) as any).status === 'running')
+  await until(async () => ((await (await fetch(`${API_URL}/instances/${inst.id}`, { headers: { 'X-API-Key': apiKey } })).json()) as any).status === 'running', 10_000, 'running')
 
   // getMasterID: result.config (adapted from result.data.config)
   const masterId = ((await (await fetch(`${API_URL}/instances/${apiKeyID}`, { headers: { "X-API-Key": apiKey } })).json()) as any).config

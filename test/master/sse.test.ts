@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { SseClient, makeApi, startInProcess, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { SseClient, makeApi, startInProcess } from './helpers.js'
 
 test('SSE: initial burst then create, update, log, delete in order', async (t) => {
   const { api } = await startInProcess(t, { sseHeartbeatMs: 100 })
@@ -34,7 +35,7 @@ test('SSE: initial burst then create, update, log, delete in order', async (t) =
   const frame = sse.frames.find((f) => f.type === 'log')!
   assert.equal(typeof frame.time, 'string')
   assert.ok(!Number.isNaN(Date.parse(frame.time)))
-  await waitFor('heartbeat comment', () => sse.raw.includes('\n: heartbeat\n\n') || sse.raw.includes(': heartbeat\n\n'))
+  await until(() => sse.raw.includes('\n: heartbeat\n\n') || sse.raw.includes(': heartbeat\n\n'), 10_000, 'heartbeat comment')
   // every frame is exactly `event: instance\ndata: <json>\n\n`
   for (const block of sse.raw.split('\n\n').filter((b) => b.startsWith('event:'))) assert.match(block, /^event: instance\ndata: \{.*\}$/)
 })
@@ -47,12 +48,12 @@ test('SSE: request without the key gets 401', async (t) => {
 })
 
 test('SSE: a subscriber that never reads is disconnected and does not delay another', async (t) => {
-  const { api } = await startInProcess(t, { sseQueueLimit: 8 })
+  const { api } = await startInProcess(t, { sseQueueBytes: 8 })
   const c = await api.req('POST', '/instances', { url: 'client://127.0.0.1:10101/127.0.0.1:8080' })
   const id = c.json.id as string
-  await waitFor('instance running', async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running')
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'instance running')
   await api.req('PATCH', `/instances/${id}`, { restart: false, action: 'stop' })
-  await waitFor('instance stopped', async () => (await api.req('GET', `/instances/${id}`)).json.status === 'stopped')
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'stopped', 10_000, 'instance stopped')
   // the stalled subscriber: a raw socket that sends the request and never reads
   const url = new URL(api.base)
   const slow = connect({ host: url.hostname, port: Number(url.port) })
@@ -65,9 +66,10 @@ test('SSE: a subscriber that never reads is disconnected and does not delay anot
   const fast = await SseClient.open(t, api)
   await fast.waitFrame('initial', (f) => f.type === 'initial' && f.instance?.id === id)
 
-  // ~62 KB per update frame; 300 updates ≈ 18 MB, far more than the socket buffers of the stalled reader
+  // ~42 KB per update frame (under the 48 KiB instance limit); 300 updates ≈ 12.6 MB, far more than the socket
+  // buffers of the stalled reader
   const tags: Record<string, string> = {}
-  for (let i = 0; i < 240; i++) tags[`k${i}`] = 'v'.repeat(250)
+  for (let i = 0; i < 160; i++) tags[`k${i}`] = 'v'.repeat(250)
   const total = 300
   for (let i = 0; i < total; i++) {
     const r = await api.req('PATCH', `/instances/${id}`, { alias: `a${i}`, meta: { tags: { ...tags, n: String(i) } } })
@@ -79,7 +81,7 @@ test('SSE: a subscriber that never reads is disconnected and does not delay anot
   assert.deepEqual(aliases, Array.from({ length: total }, (_, i) => `a${i}`), 'the reading subscriber got every event in order')
   slow.resume()
   slow.on('data', () => undefined)
-  await waitFor('stalled subscriber disconnected', () => slowClosed, 15_000)
+  await until(() => slowClosed, 15_000, 'stalled subscriber disconnected')
 })
 
 test('SSE: key regeneration sends shutdown, closes every stream, and swaps the key', async (t) => {

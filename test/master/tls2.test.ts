@@ -6,7 +6,8 @@ import { request } from 'node:https'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TLSSocket } from 'node:tls'
-import { startInProcess, tempDir, waitFor } from './helpers.js'
+import { until } from '../helpers/net.js'
+import { startInProcess, tempDir } from './helpers.js'
 
 const FIX = new URL('../../../test/fixtures/tls/', import.meta.url).pathname
 
@@ -40,5 +41,5 @@ test('tls=2: the configured certificate is served and reloaded after NP_RELOAD_I
   await copyFile(join(FIX, 'untrusted.crt'), crt)
   await copyFile(join(FIX, 'untrusted.key'), key)
   const want = new X509Certificate(await readFile(join(FIX, 'untrusted.crt'))).fingerprint256
-  await waitFor('reloaded certificate', async () => (await peerFingerprint(master.docsUrl)).fp === want)
+  await until(async () => (await peerFingerprint(master.docsUrl)).fp === want, 10_000, 'reloaded certificate')
 })

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { test } from 'node:test'
-import { freePort, sha256, tcpEcho, tcpRoundTrip } from '../helpers/net.js'
-import { BIN, SseClient, makeApi, tempDir, waitFor } from './helpers.js'
+import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
+import { BIN, SseClient, makeApi, tempDir } from './helpers.js'
 
 test('8 MiB through a server+client pair created via the API; counters match in GET and SSE', async (t) => {
   const dir = await tempDir(t)
@@ -61,12 +61,12 @@ test('8 MiB through a server+client pair created via the API; counters match in 
   assert.equal(sha256(back), sha256(payload))
 
   const both = (v: any): boolean => v.tcprx === N && v.tcptx === N
-  const [sv, cv] = await waitFor('GET counters equal the bytes', async () => {
+  const [sv, cv] = await until(async () => {
     const list = (await api.req('GET', '/instances')).json as any[]
     const a = list.find((x) => x.id === sid)
     const b = list.find((x) => x.id === cid)
     return both(a) && both(b) ? [a, b] : undefined
-  }, 20_000)
+  }, 20_000, 'GET counters equal the bytes')
   assert.equal(sv.status, 'running')
   assert.equal(cv.status, 'running')
   await sse.waitFrame('SSE server update with the bytes', (f, i) => i >= mark && f.type === 'update' && f.instance.id === sid && both(f.instance))

@@ -6,7 +6,8 @@ import { once } from 'node:events'
 import { createTargetDialer, type TargetDialerOptions } from '../../src/net/dial.js'
 import { createDnsResolver } from '../../src/net/dns.js'
 import type { HostPort } from '../../src/url/types.js'
-import { dnsServer, memoryLogger, tcpServer, waitFor } from '../helpers/net-fixtures.js'
+import { until } from '../helpers/net.js'
+import { dnsServer, memoryLogger, tcpServer } from '../helpers/net-fixtures.js'
 
 const noDns = createDnsResolver({ ttlMs: 0, servers: [] })
 
@@ -45,7 +46,7 @@ test('round-robin spreads dials evenly over the targets', async (t) => {
     r.socket.destroy()
   }
   assert.deepEqual([hits.get(a.port), hits.get(b.port), hits.get(c.port)], [10, 10, 10])
-  await waitFor(() => a.peers.length + b.peers.length + c.peers.length === 30, 5000, 'all accepts')
+  await until(() => a.peers.length + b.peers.length + c.peers.length === 30, 5000, 'all accepts')
   assert.deepEqual([a.peers.length, b.peers.length, c.peers.length], [10, 10, 10])
 })
 
@@ -54,7 +55,7 @@ test('primary-backup uses the first target, fails over once, and does not retry 
   const backup = await counting(t)
   const { d, lines } = dialer(t, [primary.target, backup.target], { lbs: 'primary-backup' })
   for (let i = 0; i < 3; i++) (await d.dialTcp()).socket.destroy()
-  await waitFor(() => primary.peers.length === 3, 5000, 'primary accepts')
+  await until(() => primary.peers.length === 3, 5000, 'primary accepts')
   assert.equal(backup.peers.length, 0)
   for (const s of primary.sockets) s.destroy()
   await new Promise((r) => primary.server.close(r))
@@ -82,11 +83,11 @@ test('a down primary is re-probed in the background and used again once it is ba
   first.socket.destroy()
   assert.equal(first.target.port, backup.port)
   // Failures pile up only through the bounded background probes.
-  await waitFor(() => d.health()[0]!.failures >= 3, 5000, 're-probes')
+  await until(() => d.health()[0]!.failures >= 3, 5000, 're-probes')
   const back = createServer((s) => s.destroy()).listen(port, '127.0.0.1')
   t.after(() => back.close())
   await once(back, 'listening')
-  await waitFor(() => d.health()[0]!.up, 5000, 'primary back up')
+  await until(() => d.health()[0]!.up, 5000, 'primary back up')
   assert.ok(lines.some((l) => l.endsWith(`INFO  Target 127.0.0.1:${port} is back`)))
   const again = await d.dialTcp()
   again.socket.on('error', () => {})
@@ -126,7 +127,7 @@ test('dial=127.0.0.2 is the source address of TCP and UDP target connections', a
   const { d, lines } = dialer(t, [{ host: '127.0.0.1', port: tcp.port }], { dial: '127.0.0.2' })
   const r = await d.dialTcp()
   r.socket.destroy()
-  await waitFor(() => tcp.peers.length === 1)
+  await until(() => tcp.peers.length === 1, 5000, 'condition')
   assert.equal(tcp.peers[0], '127.0.0.2')
   const { d: du } = dialer(t, [{ host: '127.0.0.1', port: udp.address().port }], { dial: '127.0.0.2' })
   const u = await du.dialUdp()
@@ -147,7 +148,7 @@ test('an unusable dial address falls back once with one warning; refused connect
   assert.equal(source.fallback, false, 'ECONNREFUSED must not switch the source address off (D2)')
   const { d, lines } = dialer(t, [srv.target], { dial: '192.0.2.1', sourceState: source })
   for (let i = 0; i < 3; i++) (await d.dialTcp()).socket.destroy()
-  await waitFor(() => srv.peers.length === 3)
+  await until(() => srv.peers.length === 3, 5000, 'condition')
   assert.deepEqual(srv.peers, ['127.0.0.1', '127.0.0.1', '127.0.0.1'])
   assert.equal(source.fallback, true)
   const warns = lines.filter((l) => l.includes('WARN'))
@@ -178,7 +179,7 @@ test('a source address of the other family is skipped for that target, without f
   const source = { fallback: false }
   const { d, lines } = dialer(t, [v6.target], { dial: '127.0.0.2', sourceState: source })
   ;(await d.dialTcp()).socket.destroy()
-  await waitFor(() => v6.peers.length === 1)
+  await until(() => v6.peers.length === 1, 5000, 'condition')
   assert.equal(v6.peers[0], '::1')
   assert.equal(source.fallback, false)
   assert.equal(lines.length, 0)

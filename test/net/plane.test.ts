@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { createDataPlane, paced, parseHostPort, replay, type Sniffed } from '../../src/net/plane.js'
+import { createDataPlane, paced, replay, type Sniffed } from '../../src/net/plane.js'
 import { createTokenBucket } from '../../src/net/rate.js'
 import { remoteOf } from '../../src/net/addr.js'
 import { parseProxyV1 } from '../../src/net/proxy-protocol.js'
@@ -110,13 +110,6 @@ test('dialTarget writes the PROXY header with the user address before anything e
   t.after(() => d.socket.destroy())
   const parsed = parseProxyV1(await header)!
   assert.deepEqual(parsed.header, { family: 'TCP4', srcHost: '198.51.100.7', srcPort: 40000, dstHost: '127.0.0.1', dstPort: target.port })
-})
-
-test('parseHostPort splits IPv4 and IPv6 signal addresses', () => {
-  assert.deepEqual(parseHostPort('[::1]:5'), { host: '::1', port: 5 })
-  assert.deepEqual(parseHostPort('127.0.0.1:6'), { host: '127.0.0.1', port: 6 })
-  assert.equal(parseHostPort('127.0.0.1'), undefined)
-  assert.equal(parseHostPort('1.2.3.4:70000'), undefined)
 })
 
 test('paced runs at once while tokens last, then in order once paid', async () => {

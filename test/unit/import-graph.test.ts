@@ -3,13 +3,14 @@
 // a type import is still a dependency a reader has to follow.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import { ROOT } from '../helpers/bad-urls.js'
+import { sourceFiles } from '../helpers/source-files.js'
 
 /** Layers from the bottom up; a module may import its own layer's directory and anything below it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts'],
+  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts', 'src/ignore.ts', 'src/ansi.ts'],
   ['src/url/'],
   ['src/net/'],
   ['src/tls/'],
@@ -19,17 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/cli.ts', 'src/index.ts'],
 ]
 /** The dashboard may take these from src/ (pure data and types), nothing else. */
-const WEB_MAY_IMPORT = [/^src\/url\/params\.ts$/, /^src\/master\/types\.ts$/]
-
-function files(dir: string): string[] {
-  const out: string[] = []
-  for (const e of readdirSync(resolve(ROOT, dir), { withFileTypes: true })) {
-    const p = `${dir}/${e.name}`
-    if (e.isDirectory()) out.push(...files(p))
-    else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p)
-  }
-  return out
-}
+const WEB_MAY_IMPORT = [/^src\/url\/params\.ts$/, /^src\/master\/types\.ts$/, /^src\/ansi\.ts$/]
 
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g
 
@@ -92,12 +83,12 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
 
 function graphOf(dirs: readonly string[]): Map<string, string[]> {
   const g = new Map<string, string[]>()
-  for (const f of dirs.flatMap(files)) g.set(f, importsOf(f, readFileSync(resolve(ROOT, f), 'utf8'), (p) => existsSync(resolve(ROOT, p))))
+  for (const f of dirs.flatMap(sourceFiles)) g.set(f, importsOf(f, readFileSync(resolve(ROOT, f), 'utf8'), (p) => existsSync(resolve(ROOT, p))))
   return g
 }
 
 test('every file of src/ belongs to a layer', () => {
-  const orphans = files('src').filter((f) => layerOf(f) < 0)
+  const orphans = sourceFiles('src').filter((f) => layerOf(f) < 0)
   assert.deepEqual(orphans, [], 'add these files to LAYERS here and to docs/architecture.md')
 })
 

@@ -1,4 +1,4 @@
-// Pure /proc parsers of /info (master-api.md §9) on fixture text.
+// Pure /proc parsers of /info (docs/master.md, /info) on fixture text.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { cpuPercent, goArch, goOs, parseCpuLine, parseDiskstats, parseMeminfo, parseNetDev, parseUptime } from '../../src/master/sysinfo.js'

@@ -1,9 +1,9 @@
-// Golden bytes from ../shared/spec/golden-vectors.md (computed independently of this code).
+// Golden bytes of docs/protocol.md (computed independently of this code).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   checkAuthorization, decodeHandshakeConfig, decodeSignal, defaultTunnelKey, encodeHandshakeConfig, encodeSignal,
-  fingerprint, handshakeToken, hexToId, idToHex,
+  fingerprint, handshakeToken, hexToId, idToHex, knownFeatures,
 } from '../../src/wire.js'
 import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -56,9 +56,22 @@ test('handshake config JSON: sorted keys, numeric max, string fields', () => {
   assert.equal(encodeHandshakeConfig({ flow: '-', max: 1024, tls: '1', type: '0' }), '{"flow":"-","max":1024,"tls":"1","type":"0"}\n')
   assert.deepEqual(decodeHandshakeConfig('{"flow":"-","max":1024,"tls":"1","type":"0"}\n'), { flow: '-', max: 1024, tls: '1', type: '0' })
   assert.deepEqual(decodeHandshakeConfig('{"flow":"+","max":8,"np":"ts1","tls":"0","type":"2"}'), { flow: '+', max: 8, tls: '0', type: '2', np: 'ts1' })
+  assert.equal(
+    encodeHandshakeConfig({ flow: '-', max: 8, np: 'ts1', npf: 'quic-end', tls: '1', type: '1' }),
+    '{"flow":"-","max":8,"np":"ts1","npf":"quic-end","tls":"1","type":"1"}\n',
+  )
+  assert.deepEqual(decodeHandshakeConfig('{"flow":"-","max":8,"np":"ts1","npf":"quic-end","tls":"1","type":"1"}'), { flow: '-', max: 8, tls: '1', type: '1', np: 'ts1', npf: 'quic-end' })
+  assert.deepEqual(decodeHandshakeConfig('{"flow":"-","max":8,"npf":7,"tls":"1","type":"1"}'), { flow: '-', max: 8, tls: '1', type: '1' })
   assert.throws(() => decodeHandshakeConfig('{"flow":"-","max":"1024","tls":"1","type":"0"}'), /bad max/)
   assert.throws(() => decodeHandshakeConfig('{"flow":"-","max":1,"tls":1,"type":"0"}'), /bad tls/)
   assert.throws(() => decodeHandshakeConfig('{"flow":"-","max":1,"tls":"1","type":"9"}'), /unknown pool type "9"/)
+})
+
+test('optional features: only known names survive, in the order given', () => {
+  assert.deepEqual(knownFeatures('quic-end'), ['quic-end'])
+  assert.deepEqual(knownFeatures(' warp-drive , quic-end,'), ['quic-end'])
+  assert.deepEqual(knownFeatures(''), [])
+  assert.deepEqual(knownFeatures(undefined), [])
 })
 
 test('pool ids: 4 raw bytes <-> 8 lowercase hex', () => {

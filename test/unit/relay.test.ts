@@ -181,3 +181,21 @@ test('plain edge ↔ plain pool read into the shared buffer and write copies: 24
     assert.equal(r.dataEvents(), 0, 'data events: not reading into the shared buffer')
   }
 })
+
+test('read longer than a Node timer holds (600h): the connection stays up, no TimeoutOverflowWarning', async (t) => {
+  const warnings: string[] = []
+  const onWarning = (w: Error): void => void warnings.push(w.name)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  const { a: edge, b: user } = await plainPair(t)
+  const { a: pool, b: far } = await plainPair(t)
+  let failure: Error | undefined | 'open' = 'open'
+  relay(edge, pool, { counters: new Counters(), readMs: 600 * 3_600_000, onDone: (e) => (failure = e) })
+  // Unclamped, Node turns the 2,160,000,000 ms timer into 1 ms and the relay aborts as idle at once.
+  await new Promise((r) => setTimeout(r, 100))
+  const arrived = once(far, 'data') as Promise<[Buffer]>
+  user.write('ping')
+  assert.equal((await arrived)[0].toString(), 'ping')
+  assert.equal(failure, 'open')
+  assert.deepEqual(warnings, [])
+})

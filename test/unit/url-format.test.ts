@@ -1,4 +1,4 @@
-// Go url.Values.Encode, enhanceURL / generateConfigURL (master-api.md §3), Go durations and the start line.
+// Go url.Values.Encode, enhanceURL / generateConfigURL (docs/master.md, Instances), Go durations and the start line.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { formatDuration } from '../../src/duration.js'
@@ -38,7 +38,7 @@ test('formatQuery sorts keys bytewise (UTF-8, not UTF-16) and keeps the order of
   assert.equal(formatQuery({ k: [] }), '')
 })
 
-test('the master-api.md §3 worked example', () => {
+test('the worked example of upstream enhanceURL/generateConfigURL', () => {
   assert.equal(enhanceUrl('server://:10101/127.0.0.1:8080', MASTER_TLS1), 'server://:10101/127.0.0.1:8080?log=info&tls=1')
   assert.equal(configUrl('server://:10101/127.0.0.1:8080', MASTER_TLS1),
     'server://:10101/127.0.0.1:8080?block=0&dial=auto&dns=5m0s&log=info&max=1024&mode=0&notcp=0&noudp=0&proxy=0&rate=0&read=0s&slot=65536&tls=1&type=0')

@@ -1,4 +1,4 @@
-// Valid URLs parse into exact, deeply frozen configs (tunnel-protocol.md §1, master-api.md §1, D4–D9).
+// Valid URLs parse into exact, deeply frozen configs (README URLs, docs/parameters.md, D4–D9).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_KEY_WARNING, parseTunnelUrl, parseUrl } from '../../src/url/parse.js'

@@ -59,7 +59,7 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
             <input id="d-sid" value={peer.sid} placeholder="UUID" onInput={(e) => setPeer({ ...peer, sid: e.currentTarget.value })} /></div>
           <div class="field"><label for="d-ptype">Peer type</label>
             <select id="d-ptype" value={peer.type} onChange={(e) => setPeer({ ...peer, type: e.currentTarget.value })}>
-              <option value="">–</option><option value="0">0</option><option value="1">1</option><option value="2">2</option>
+              <option value="">–</option>{['0', '1', '2', '3', '4', '5', '6', '7'].map((v) => <option value={v}>{v}</option>)}
             </select></div>
           <div class="field"><label for="d-palias">Peer alias</label>
             <input id="d-palias" value={peer.alias} onInput={(e) => setPeer({ ...peer, alias: e.currentTarget.value })} /></div>

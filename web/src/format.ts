@@ -96,8 +96,6 @@ export function ansiSpans(line: string): Span[] {
   return out
 }
 
-export const stripAnsi = (line: string): string => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
-
 export const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'EVENT'] as const
 
 /** The level word of an upstream-format log line (`2025-… INFO  message`), or ''. */

@@ -1,6 +1,7 @@
 // The live log of one instance: ANSI colours rendered, a level filter, text search, bounded buffer (store.LOG_LIMIT).
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { LEVELS, ansiSpans, lineLevel, stripAnsi } from './format.js'
+import { stripAnsi } from '../../src/ansi.js'
+import { LEVELS, ansiSpans, lineLevel } from './format.js'
 import { LOG_LIMIT } from './store.js'
 
 export function LogView({ lines, version }: { lines: string[]; version: number }) {

@@ -1,4 +1,4 @@
-// The built-in dashboard (issue 7): static files from web/dist at `/` of the master's address, outside the API
+// The built-in dashboard (docs/dashboard.md): static files from web/dist at `/` of the master's address, outside the API
 // prefix and without auth (the page holds no secret; it signs in with the API key like any other API client).
 import { readFile, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'

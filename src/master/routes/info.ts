@@ -1,9 +1,10 @@
-// /info GET and POST (master-api.md §9).
+// /info GET and POST (docs/master.md, /info).
 import { badRequest, methodNotAllowed } from '../api-error.js'
 import type { RouteContext } from '../context.js'
 import { optString, readJsonObject, sendJson } from '../http-util.js'
 import { goArch, goOs, readSysFigures } from '../sysinfo.js'
 import type { MasterInfo } from '../types.js'
+import { API_VERSION } from '../../version.js'
 
 async function masterInfo(ctx: RouteContext): Promise<MasterInfo> {
   const { deps } = ctx
@@ -23,13 +24,14 @@ async function masterInfo(ctx: RouteContext): Promise<MasterInfo> {
     diskr: sys.diskr,
     diskw: sys.diskw,
     sysup: sys.sysup,
-    ver: deps.version,
+    ver: API_VERSION,
     name: deps.config.listen.host,
     uptime: Math.floor((Date.now() - deps.startedAt) / 1000),
     log: deps.config.logRaw,
     tls: deps.tlsCode,
     crt: deps.config.crtRaw,
     key: deps.config.keyRaw,
+    release: deps.version,
   }
 }
 

@@ -1,7 +1,8 @@
-// /instances and /instances/{id} (master-api.md §2, §5; D13).
+// /instances and /instances/{id} (docs/master.md, Routes and Instances; D13).
 import { badRequest, forbiddenKey, invalidBody, methodNotAllowed, notFound } from '../api-error.js'
 import type { RouteContext } from '../context.js'
 import { optString, readJsonObject, sendJson, sendNoContent } from '../http-util.js'
+import { assertViewFits } from '../frame-limits.js'
 import { planPatch } from '../patch.js'
 import { KEY_ID } from '../types.js'
 
@@ -38,6 +39,11 @@ export async function instanceRoute(ctx: RouteContext, id: string): Promise<void
       }
       const current = m.get(id)
       const plan = planPatch(value, text, current.meta, current.alias)
+      assertViewFits({
+        ...current,
+        alias: plan.alias ?? current.alias,
+        meta: { peer: plan.peer ?? current.meta.peer, tags: plan.tags ?? current.meta.tags },
+      })
       return sendJson(res, 200, await m.patch(id, plan))
     }
     case 'PUT': {

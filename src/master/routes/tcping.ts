@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import { badRequest, methodNotAllowed } from '../api-error.js'
 import type { RouteContext } from '../context.js'
 import { sendJson } from '../http-util.js'
+import { splitHostPort } from '../../url/address.js'
 
 export const TCPING_CONCURRENCY = 10
 export const TCPING_SLOT_WAIT_MS = 1000
@@ -50,16 +51,8 @@ export class Limiter {
 
 const limiter = new Limiter(TCPING_CONCURRENCY, TCPING_SLOT_WAIT_MS)
 
-function splitTarget(target: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(target)
-  if (!m) return undefined
-  const port = Number(m[3])
-  if (port > 65535) return undefined
-  return { host: m[1] ?? m[2] ?? '', port }
-}
-
 function dial(target: string, timeoutMs: number): Promise<{ connected: boolean; latency: number; error: string | null }> {
-  const hp = splitTarget(target)
+  const hp = splitHostPort(target)
   if (!hp) return Promise.resolve({ connected: false, latency: 0, error: `address ${target}: missing port in address` })
   const t0 = performance.now()
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
-// What one tunnel process keeps across restarts of its tunnel (counters, certificate, detected mode).
+// One start of a tunnel (Attempt) and what every attempt of one tunnel shares, kept across its restarts
+// (AttemptContext: counters, certificate, detected mode, data plane).
 import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { ServerCredentials } from '../tls/certs.js'
@@ -6,8 +7,10 @@ import type { Counters } from './stats.js'
 import type { TunnelStats } from './types.js'
 import type { DataPlane } from '../net/plane.js'
 import type { TunnelHealth } from './health.js'
+import type { Ingress } from './ingress.js'
 
-export interface Runtime {
+/** Given to every start attempt of one tunnel; lives as long as the tunnel, across restarts. */
+export interface AttemptContext {
   readonly log: Logger
   readonly tunables: Tunables
   readonly counters: Counters
@@ -21,6 +24,12 @@ export interface Runtime {
   creds: ServerCredentials | undefined
   /** Mode decided by the first start (auto-detection sticks across restarts). */
   stickyMode: 1 | 2 | undefined
+  /**
+   * The dual-end ingress listener (server in reverse mode, client in forward mode), bound by the first start that
+   * needs it and kept across restarts: users who arrive while the tunnel restarts are held, not refused or dropped.
+   * runTunnel closes it.
+   */
+  ingress: Ingress | undefined
 }
 
 /** One start of the tunnel: `failed` resolves with the reason it stopped working; `close` releases everything. */
