@@ -44,7 +44,7 @@ test('a bad NP_* variable: exit 1 with its message, reported together with URL p
   // beyond Go's duration limit, or beyond what a Node timer holds (24.8 days): refused, never truncated with a warning
   assert.deepEqual(huge, { code: 1, signal: null, stdout: '',
     stderr: 'Error: NP_REPORT_INTERVAL="9999999999999h": must be a duration such as 500ms or 5s\n' +
-      'Error: NP_RELOAD_INTERVAL="600h": must be between 1 and 2147483647 ms\n' })
+      'Error: NP_RELOAD_INTERVAL="600h": must be between 1 and 2147483647 ms\n' + ENV_HINT })
   assert.deepEqual(env, { code: 1, signal: null, stdout: '',
     stderr: 'Error: NP_TCP_DATA_BUF_SIZE="abc": must be an integer\n' + ENV_HINT })
   assert.deepEqual(both, { code: 1, signal: null, stdout: '',
