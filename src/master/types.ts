@@ -1,6 +1,5 @@
 // API shapes of the master (docs/master.md, Instances) and the persisted record behind each instance.
-import type { ErrorCode } from '../errors.js'
-import type { TunnelStats } from '../tunnel/types.js'
+import type { TunnelStats } from '../checkpoint.js'
 
 export type InstanceStatus = 'running' | 'stopped' | 'error'
 /** The typed state behind `status` (docs/errors.md): running = starting|ready|degraded; error = error or starting again after one. */
@@ -33,7 +32,8 @@ export interface InstanceView extends TunnelStats {
   restart: boolean
   meta: Meta
   state: InstanceState | ''
-  errorCode: ErrorCode | ''
+  /** An NP_ERR_* code (src/errors.ts) or ''. A plain string here: the dashboard reads this file too. */
+  errorCode: string
   errorMessage: string
   errorHint: string
 }

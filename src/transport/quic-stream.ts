@@ -33,6 +33,7 @@ export class QuicDuplex extends Duplex {
   #header: Buffer | undefined
   // Plain mode: pieces read in this event-loop turn, pushed together in its check phase.
   #turn: Buffer[] = []
+  #turnBytes = 0
   #flushScheduled = false
 
   constructor(qs: QUICStream, marked: boolean) {
@@ -82,14 +83,19 @@ export class QuicDuplex extends Duplex {
     this.push(null)
   }
 
-  /** Plain mode: gathers this turn's pieces; returns whether to keep reading. */
+  /**
+   * Plain mode: gathers this turn's pieces; returns whether to keep reading, i.e. whether the readable buffer and
+   * this turn's pieces together are still below the high-water mark (a paused consumer stops the reads; the next
+   * _read() resumes them).
+   */
   #collect(value: Uint8Array): boolean {
     this.#turn.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+    this.#turnBytes += value.byteLength
     if (!this.#flushScheduled) {
       this.#flushScheduled = true
       setImmediate(this.#flushTurn)
     }
-    return true
+    return this.readableLength + this.#turnBytes < this.readableHighWaterMark
   }
 
   readonly #flushTurn = (): void => {
@@ -101,6 +107,7 @@ export class QuicDuplex extends Duplex {
     const turn = this.#turn
     if (turn.length === 0) return
     this.#turn = []
+    this.#turnBytes = 0
     this.push(turn.length === 1 ? turn[0] : Buffer.concat(turn))
   }
 
@@ -168,6 +175,7 @@ export class QuicDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#turn = []
+    this.#turnBytes = 0
     // Both directions ended (marker or FIN each way) or the stream failed: release it. Reading is stopped even if
     // the peer's FIN never came, so nothing waits for a FIN that quiche may never resend.
     if (!this.#qs.closed) this.#qs.destroy({ force: true }).catch(() => {})

@@ -1,15 +1,22 @@
 // The TLS 1.3 layer of the pool transports (tls=1|2): client options by verify mode, server-side wrapping of an
 // accepted socket, the TLS dial. Loaded by tcp.ts on first use, only when a tunnel uses TLS.
 import type { Socket } from 'node:net'
-import { TLSSocket, connect as tlsConnect, type ConnectionOptions, type TLSSocketOptions } from 'node:tls'
+import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext, type TLSSocketOptions } from 'node:tls'
 import { fingerprint } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions } from './types.js'
 import { connectCommon, settleDial } from './tcp-dial.js'
 
-/** Client TLS options for a verify mode: tls=1 skips verification; tls=2 verifies against servername. */
+let clientContext: SecureContext | undefined
+
+/**
+ * Client TLS options for a verify mode: tls=1 skips verification; tls=2 verifies against servername (with the system
+ * roots, as tls.connect() without a context). One client context serves every dial: tls.connect() given none builds a
+ * fresh one per connection (about a sixth of a pool handshake's CPU).
+ */
 export function clientTlsOptions(tls: ClientTransportOptions['tls'], extra: ConnectionOptions = {}): ConnectionOptions {
-  const base: ConnectionOptions = { minVersion: TLS_MIN_VERSION, ciphers: TLS13_CIPHERS, ...extra }
+  clientContext ??= createSecureContext({ minVersion: TLS_MIN_VERSION, ciphers: TLS13_CIPHERS })
+  const base: ConnectionOptions = { minVersion: TLS_MIN_VERSION, ciphers: TLS13_CIPHERS, secureContext: clientContext, ...extra }
   if (tls.mode === 2) {
     return tls.servername === 'none' ? { ...base, rejectUnauthorized: true } : { ...base, rejectUnauthorized: true, servername: tls.servername }
   }

@@ -86,6 +86,8 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
       cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint, health: rt.health,
     })
+    const s = session
+    filler.busy = () => s.settingUp > 0
   } catch (err) {
     await cleanup()
     throw err

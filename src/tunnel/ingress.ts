@@ -89,11 +89,6 @@ export class Ingress {
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined
   }
 
-  /** Held TCP connections (waiting for a ready tunnel). */
-  get held(): number {
-    return this.#held.length
-  }
-
   #hold(s: Socket): void {
     if (this.#closed || this.#held.length >= MAX_HELD || s.destroyed) return void s.destroy()
     s.pause()

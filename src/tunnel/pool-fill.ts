@@ -1,5 +1,5 @@
-// The client's pool filler: keeps `capacity` idle connections, refilling at once whenever one is taken (so bursts
-// never wait for the next tick), and adapts capacity between min and max and the tick between
+// The client's pool filler: keeps `capacity` idle connections, refilling soon after one is taken (so bursts never
+// wait for the next tick), and adapts capacity between min and max and the tick between
 // NP_MIN/MAX_POOL_INTERVAL: a pool that stands (nearly) empty while being taken from grows capacity (to twice the
 // demand of the last tick, at least doubling); a pool that stands (nearly) full and quiet shrinks it back and closes
 // the surplus.
@@ -18,6 +18,16 @@ export interface FillOptions {
 /** Dials in flight at once, at most. */
 const MAX_INFLIGHT = 256
 
+/**
+ * How long a refill waits after a take while the pool still holds at least half its capacity. A take happens on the
+ * way to a user's target: a refill dialled right then (a TCP connect, and with TLS a handshake whose steps land on
+ * both ends' event loops) ran in front of that user's target dial, first byte and echo. Later, it runs after them;
+ * below half capacity (a burst) the refill starts at once, as before. While `busy()` says users are still being set
+ * up (signals claimed, targets being dialled), the refill waits again, up to REFILL_MAX_WAITS times.
+ */
+export const REFILL_DELAY_MS = 2
+const REFILL_MAX_WAITS = 5
+
 export class PoolFiller {
   capacity: number
   intervalMs: number
@@ -27,7 +37,11 @@ export class PoolFiller {
   /** The most recent dial failure (reported when the control connection never arrives). */
   lastError: unknown
   #timer: NodeJS.Timeout | undefined
+  #refill: NodeJS.Timeout | undefined
+  #waits = 0
   #stopped = false
+  /** True while this end is setting up user connections (set by the session): a deferred refill waits for it. */
+  busy: (() => boolean) | undefined
   readonly #min: number
   readonly #max: number
 
@@ -42,8 +56,21 @@ export class PoolFiller {
     this.intervalMs = o.minIntervalMs
     pool.onDrain = () => {
       this.#drained++
-      if (!this.#failing) this.#fill()
+      if (this.#failing) return
+      if (2 * (this.pool.size + this.#inflight) < this.capacity) this.#fill()
+      else this.#refill ??= setTimeout(this.#deferredFill, REFILL_DELAY_MS)
     }
+  }
+
+  readonly #deferredFill = (): void => {
+    if (this.busy?.() === true && this.#waits < REFILL_MAX_WAITS && !this.#stopped) {
+      this.#waits++
+      this.#refill = setTimeout(this.#deferredFill, REFILL_DELAY_MS)
+      return
+    }
+    this.#refill = undefined
+    this.#waits = 0
+    this.#fill()
   }
 
   start(): void {
@@ -108,6 +135,7 @@ export class PoolFiller {
   stop(): void {
     this.#stopped = true
     clearTimeout(this.#timer)
+    clearTimeout(this.#refill)
     this.pool.onDrain = undefined
   }
 }

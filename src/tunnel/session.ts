@@ -54,6 +54,11 @@ export class Session {
     }
   }
 
+  /** Egress signals being set up right now (claim and target dial not yet done). */
+  get settingUp(): number {
+    return this.#inflight
+  }
+
   /** The session serves users from here on (after the fingerprint check when there is one). */
   #startIngress(): void {
     if (!this.#closed) this.o.health.ready()

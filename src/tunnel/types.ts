@@ -2,23 +2,9 @@
 import type { Logger } from '../log.js'
 import type { Tunables } from '../env.js'
 import type { ErrorInfo } from '../errors.js'
+import type { TunnelStats } from '../checkpoint.js'
 
-/** The figures of a CHECK_POINT line (docs/protocol.md §3), also sent to the master as a typed message. */
-export interface TunnelStats {
-  /** Effective run mode (1 or 2 after auto-detection; 0 before it is known). */
-  mode: number
-  /** Last control-channel round trip (dual-end) or target dial time (single-end), whole ms. */
-  ping: number
-  /** Idle pool connections. */
-  pool: number
-  tcps: number
-  udps: number
-  /** Process-lifetime byte totals; tunnel restarts do not reset them. */
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
-}
+export type { TunnelStats } from '../checkpoint.js'
 
 /**
  * The typed state of a running tunnel (docs/errors.md):

@@ -1,5 +1,5 @@
-// type=1 QUIC pool, forward mode: TCP bulk, 200 concurrent echoes, UDP datagrams (the matrix is split over three files
-// so that they run in parallel: -reverse, -forward, -faults).
+// type=1 QUIC pool, forward mode: TCP bulk, 200 concurrent echoes, UDP datagrams (the matrix is split over three
+// files, -reverse, -forward and -faults, so that each stays well under a minute on a busy machine).
 import { transportMatrix } from '../helpers/transport-matrix.js'
 
 transportMatrix('quic', { tls: { mode: 1 }, halfClose: true, bulkBytes: 8 << 20, parts: ['forward'] })

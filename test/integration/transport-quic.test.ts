@@ -1,5 +1,5 @@
 // type=1 QUIC pool: 500 concurrent streams on one connection, pool-full refusal, no-TLS refusal. The tunnel matrix is
-// spread over transport-quic-reverse, transport-quic-forward and transport-quic-faults (files run in parallel).
+// spread over transport-quic-reverse, transport-quic-forward and transport-quic-faults.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { loadTransport } from '../../src/transport/index.js'

@@ -11,8 +11,6 @@ import { INFO, INSTANCE, TCPING, assertIntegerLiterals, decodeSseData, decodeStr
 import { startInProcess } from './helpers.js'
 import { until } from '../helpers/net.js'
 
-const waitFor = <T>(what: string, fn: () => T | Promise<T>, ms = 10_000): Promise<T> => until(fn, ms, what)
-
 interface Reply {
   status: number
   headers: IncomingHttpHeaders
@@ -124,7 +122,7 @@ test('NodePassDash 4.0.5: add-master check, instance CRUD, PATCH forms, tcping a
   const sse = await openSse(t, base, { 'X-API-Key': api.key, Accept: 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' })
   assert.equal(sse.status, 200)
   assert.equal(sse.headers['content-type'], 'text/event-stream')
-  await waitFor('initial burst', () => checkFrames(sse.raw(), 'initial').some((f) => f.type === 'initial'))
+  await until(() => checkFrames(sse.raw(), 'initial').some((f) => f.type === 'initial'), 10_000, 'initial burst')
 
   const [p1, p2] = [await freePort(), await freePort()]
   const created = json(await go('POST', '/instances', { url: `server://127.0.0.1:${p1}/127.0.0.1:${p2}` }), 'POST /instances') as { id: string }
@@ -161,11 +159,11 @@ test('NodePassDash 4.0.5: add-master check, instance CRUD, PATCH forms, tcping a
 
   const [p3, p4] = [await freePort(), await freePort()]
   decodeStrict(json(await go('PUT', `/instances/${id}`, { url: `client://127.0.0.1:${p3}/127.0.0.1:${p4}` }), 'PUT'), INSTANCE, 'PUT')
-  await waitFor('a log event and a checkpoint update for the instance', () => {
+  await until(() => {
     const frames = checkFrames(sse.raw(), 'SSE')
     return frames.some((f) => f.type === 'log' && f.instance?.id === id) &&
       frames.some((f) => f.type === 'update' && f.instance?.id === id && (f.instance as unknown as { tcprx: number }).tcprx > 0)
-  }, 15_000)
+  }, 15_000, 'a log event and a checkpoint update for the instance')
 
   // tcping: five single probes, each decoded
   const target = await freePort()
@@ -174,13 +172,13 @@ test('NodePassDash 4.0.5: add-master check, instance CRUD, PATCH forms, tcping a
 
   const del = await go('DELETE', `/instances/${id}`)
   assert.ok(del.status >= 200 && del.status < 300)
-  await waitFor('delete event', () => checkFrames(sse.raw(), 'SSE').some((f) => f.type === 'delete' && f.instance?.id === id))
-  await waitFor('a heartbeat', () => sse.raw().includes(': heartbeat\n\n'))
+  await until(() => checkFrames(sse.raw(), 'SSE').some((f) => f.type === 'delete' && f.instance?.id === id), 10_000, 'delete event')
+  await until(() => sse.raw().includes(': heartbeat\n\n'), 10_000, 'a heartbeat')
 
   // key regeneration ends every stream with `shutdown` (instance null)
   const regen = json(await go('PATCH', '/instances/********', { action: 'restart' }), 'regenerate key')
   decodeStrict(regen, INSTANCE, 'PATCH ********')
-  await waitFor('shutdown event', () => checkFrames(sse.raw(), 'SSE').some((f) => f.type === 'shutdown'))
+  await until(() => checkFrames(sse.raw(), 'SSE').some((f) => f.type === 'shutdown'), 10_000, 'shutdown event')
   const frames = checkFrames(sse.raw(), 'SSE')
   for (const type of ['initial', 'create', 'update', 'log', 'delete', 'shutdown'])
     assert.ok(frames.some((f) => f.type === type), `no ${type} event`)
@@ -237,7 +235,7 @@ test('NodePanel in a browser: CORS preflights, JSON on every request, SSE over f
     assert.equal(s.status, 200)
     assert.equal(s.headers['content-type'], 'text/event-stream')
     assert.equal(s.headers['access-control-allow-origin'], '*')
-    await waitFor('initial frames', () => checkFrames(s.raw(), 'NodePanel SSE').filter((f) => f.type === 'initial').length >= 2)
+    await until(() => checkFrames(s.raw(), 'NodePanel SSE').filter((f) => f.type === 'initial').length >= 2, 10_000, 'initial frames')
     s.close()
   }
   assert.equal((await panel('DELETE', `/instances/${id}`)).status, 204)

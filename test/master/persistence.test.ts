@@ -49,13 +49,16 @@ test('kill -9 after 200 acknowledged writes: everything is back after a restart'
   for (let i = 0; i < writes.length; i += 10) await Promise.all(writes.slice(i, i + 10).map((w) => w()))
   await api.req('POST', '/info', { alias: 'persisted master' })
 
-  // traffic totals: read one, then let the monitor save at least twice more before the kill
+  // traffic totals: read one, then wait until the monitor has saved at least that much before the kill
   const probe = ids[1]!
   const seen = await until(async () => {
     const v = (await api.req('GET', `/instances/${probe}`)).json
     return v.tcprx > 0 ? (v.tcprx as number) : undefined
   }, 10_000, 'traffic on the probe')
-  await new Promise((r) => setTimeout(r, 800))
+  await until(async () => {
+    const state = JSON.parse(await readFile(join(dir, 'nodepass.json'), 'utf8').catch(() => '{}')) as { instances?: any[] }
+    return (state.instances?.find((r) => r.id === probe)?.totals.tcprx ?? 0) >= seen
+  }, 10_000, 'traffic total saved')
   first.child.kill('SIGKILL')
   await first.exited
 

@@ -6,7 +6,7 @@ import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { ConnPool } from '../../src/tunnel/pool.js'
-import { PoolFiller } from '../../src/tunnel/pool-fill.js'
+import { PoolFiller, REFILL_DELAY_MS } from '../../src/tunnel/pool-fill.js'
 import { readPoolId } from '../../src/tunnel/pool-ids.js'
 import { until } from '../helpers/net.js'
 import { memLogger } from '../helpers/config.js'
@@ -41,13 +41,22 @@ test('slow dials: an empty pool under steady demand grows capacity beyond min, t
   const srv = await slowPoolServer()
   t.after(() => srv.close())
   const pool = new ConnPool()
+  // What the filler holds at once, counted here as it dials: dials in flight plus idle connections.
+  let dialling = 0
+  let held = 0
   const filler = new PoolFiller(
     pool,
     async () => {
-      const s = connect({ port: srv.port, host: '127.0.0.1' })
-      s.on('error', () => {})
-      await once(s, 'connect')
-      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      dialling++
+      held = Math.max(held, dialling + pool.size)
+      try {
+        const s = connect({ port: srv.port, host: '127.0.0.1' })
+        s.on('error', () => {})
+        await once(s, 'connect')
+        return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      } finally {
+        dialling--
+      }
     },
     { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 300, log: memLogger('warn') },
   )
@@ -74,6 +83,68 @@ test('slow dials: an empty pool under steady demand grows capacity beyond min, t
     consuming = false
   }
   await Promise.all(consumers)
-  assert.ok(peak <= 64, `capacity ${peak} above max 64`)
+  // Growth means more dials at once (what the capacity is for), and never more than max held at once.
+  assert.ok(held > 16, `at most ${held} connections dialling or idle at once: the growth did not reach the dials`)
+  assert.ok(held <= 64, `${held} connections dialling or idle at once, above max 64`)
   await until(() => filler.capacity === 4, 30_000, 'capacity shrunk back to min')
+})
+
+/** A pool server answering each connection's ID at once. */
+async function quickPoolServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const socks = new Set<Socket>()
+  const server = createServer((s) => {
+    socks.add(s)
+    s.on('error', () => {})
+    s.once('close', () => socks.delete(s))
+    s.write(randomBytes(4))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const s of socks) s.destroy()
+      return new Promise((r) => server.close(() => r()))
+    },
+  }
+}
+
+test('a take from a pool at least half full is refilled a moment later, not in the taker\'s turn; a burst refills at once', async (t) => {
+  const srv = await quickPoolServer()
+  t.after(() => srv.close())
+  const pool = new ConnPool()
+  let dials = 0
+  const dialled = (): number => dials
+  const filler = new PoolFiller(
+    pool,
+    async () => {
+      dials++
+      const s = connect({ port: srv.port, host: '127.0.0.1' })
+      s.on('error', () => {})
+      await once(s, 'connect')
+      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+    },
+    { min: 8, max: 8, minIntervalMs: 60_000, maxIntervalMs: 60_000, log: memLogger('warn') },
+  )
+  t.after(() => {
+    filler.stop()
+    pool.close()
+  })
+  let busy = true
+  filler.busy = () => busy
+  filler.start()
+  await until(() => pool.size === 8, 10_000, 'pool warmed to min')
+  assert.equal(dialled(), 8)
+  // One take, pool still 7/8: nothing is dialled in this turn, nor while the session reports users being set up.
+  ;(await pool.acquire(1000)).stream.destroy()
+  assert.equal(dialled(), 8)
+  await new Promise((r) => setTimeout(r, REFILL_DELAY_MS * 2))
+  assert.equal(dialled(), 8, 'refill dialled while users were still being set up')
+  busy = false
+  await until(() => pool.size === 8, 10_000, 'refilled after the delay')
+  assert.equal(dialled(), 9)
+  // Five takes in one turn leave 3/8, below half: the refills start within that turn.
+  for (let i = 0; i < 5; i++) (await pool.acquire(1000)).stream.destroy()
+  assert.ok(dialled() > 9, `no dial in the burst's own turn (${dialled()})`)
+  await until(() => pool.size === 8, 10_000, 'refilled after the burst')
 })

@@ -1,60 +1,11 @@
 // The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code, hint and issues
 // (the master's one error scheme, docs/errors.md).
 
-export interface Peer {
-  sid: string
-  type: string
-  alias: string
-}
+import { KEY_ID, type InstanceView, type MasterInfo } from '../../src/master/types.js'
 
-export interface Instance {
-  id: string
-  alias: string
-  type: 'server' | 'client' | ''
-  status: string
-  url: string
-  config: string
-  restart: boolean
-  meta: { peer: Peer; tags: Record<string, string> }
-  mode: number
-  ping: number
-  pool: number
-  tcps: number
-  udps: number
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
-  /** Additions (docs/errors.md): typed state, and the error's code/message/hint while in error or degraded. */
-  state?: string
-  errorCode?: string
-  errorMessage?: string
-  errorHint?: string
-}
-
-export interface MasterInfo {
-  mid: string
-  alias: string
-  os: string
-  arch: string
-  cpu: number
-  mem_total: number
-  mem_used: number
-  swap_total: number
-  swap_used: number
-  netrx: number
-  nettx: number
-  diskr: number
-  diskw: number
-  sysup: number
-  ver: string
-  name: string
-  uptime: number
-  log: string
-  tls: string
-  crt: string
-  key: string
-}
+export type { MasterInfo, Peer } from '../../src/master/types.js'
+/** One instance as the API returns it (the master's own type). */
+export type Instance = InstanceView
 
 export interface TcpingResult {
   target: string
@@ -63,7 +14,7 @@ export interface TcpingResult {
   error: string | null
 }
 
-export const KEY_ID = '********'
+export { KEY_ID }
 
 /** A refused request: the HTTP status, and the error's message, stable code and one-line hint as the master sent them. */
 export class ApiError extends Error {

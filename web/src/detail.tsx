@@ -45,8 +45,12 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
     const pairs = parseTags(tags)
     const keys = new Set(pairs.map(([k]) => k))
     if (keys.size !== pairs.length) return setMsg({ ok: false, text: 'Duplicate tag key' })
-    // `tags: {}` keeps the stored map (seed rule), so clearing every tag cannot be expressed by this API.
-    void run('Settings', () => api.patch(inst.id, { alias, restart, meta: { peer, tags: Object.fromEntries(pairs) } }))
+    // `tags: {}` beside a non-empty peer keeps the stored map (D13), so removing the last tag is its own request.
+    void run('Settings', async () => {
+      if (pairs.length > 0) return api.patch(inst.id, { alias, restart, meta: { peer, tags: Object.fromEntries(pairs) } })
+      await api.patch(inst.id, { alias, restart, meta: { peer } })
+      return api.patch(inst.id, { meta: { tags: {} } })
+    })
   }
   return (
     <>
