@@ -1,6 +1,6 @@
 // BENCHMARKS.md from one result document (pure).
 import type { BenchResult } from './results.js'
-import { fmtNum, renderFiguresTable, renderMaster, renderNotes, renderRatioTable, renderTargets } from './report.js'
+import { fmtNum, renderFiguresTable, renderMaster, renderObservability, renderNotes, renderRatioTable, renderTargets } from './report.js'
 
 export function renderBenchmarksMd(r: BenchResult): string {
   const m = r.machine
@@ -48,6 +48,7 @@ export function renderBenchmarksMd(r: BenchResult): string {
     '',
   ]
   if (r.master !== undefined) out.push('## Master', '', renderMaster(r), '')
+  if (r.observability !== undefined) out.push('## Observability (metrics and traffic history)', '', renderObservability(r), '')
   if (notes !== '') out.push('## Notes from this run', '', notes, '')
   out.push(
     '## Method',

@@ -220,9 +220,29 @@ export function renderNotes(r: BenchResult): string {
 export function renderConsole(r: BenchResult): string {
   const parts = [renderFiguresTable(r), '', renderRatioTable(r), '', renderTargets(r)]
   if (r.master !== undefined) parts.push('', renderMaster(r))
+  if (r.observability !== undefined) parts.push('', renderObservability(r))
   const notes = renderNotes(r)
   if (notes !== '') parts.push('', notes)
   return parts.join('\n')
+}
+
+export function renderObservability(r: BenchResult): string {
+  const o = r.observability
+  if (o === undefined) return ''
+  const s = o.scrape
+  const h = o.history
+  return renderTable(['observability', ''], [
+    ['status', o.status + (o.notes.length > 0 ? ` (${o.notes.join('; ')})` : '')],
+    ['instances', fmtNum(o.instances)],
+    ['GET /metrics: size, bytes / samples', s ? `${fmtNum(s.bytes)} / ${fmtNum(s.samples)}` : '–'],
+    ['GET /metrics: master CPU per scrape, ms (served in, ms)', s ? `${fmtNum(s.cpuMsPerScrape, 2)} (${fmtNum(s.serveMs, 2)})` : '–'],
+    ['GET /metrics every 5 s: share of one core (target < 1 %)', s ? `${fmtNum(s.corePctAt5s, 3)} %` : '–'],
+    ['history: file per instance, bytes (fixed)', h ? fmtNum(h.fileBytes) : '–'],
+    ['history: disk for all, MB apparent / allocated after a day', h ? `${fmtNum(h.apparentMb, 1)} / ${fmtNum(h.allocatedMbAfterDay, 1)}` : '–'],
+    ['history: one flush (every minute), ms wall / ms CPU', h ? `${fmtNum(h.flushMs, 2)} / ${fmtNum(h.flushCpuMs, 2)}` : '–'],
+    ['history: records written per flush', h ? fmtNum(h.recordsPerFlush, 0) : '–'],
+    ['history: one checkpoint folded in, us', h ? fmtNum(h.observeUs, 2) : '–'],
+  ])
 }
 
 export function renderMaster(r: BenchResult): string {

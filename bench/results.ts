@@ -1,4 +1,5 @@
 // The result JSON written to bench/results/<timestamp>.json, and a shape check used by the renderer and the tests.
+import type { ObservabilityResult } from './observability.js'
 import type { LatencySummary, Spread } from './stats.js'
 
 export const RESULT_SCHEMA = 'nodepass-bench/1'
@@ -90,6 +91,7 @@ export interface BenchResult {
   params: BenchParams
   configs: ConfigResult[]
   master?: MasterResult
+  observability?: ObservabilityResult
 }
 
 /** Problems with a parsed result document (empty = fine). Checks the fields the renderer relies on. */

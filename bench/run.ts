@@ -11,6 +11,7 @@ import { runIperf } from './iperf.js'
 import { concurrentConnections, newConnectionLatency, requestResponseLatency, udpEchoLatency, waitForEcho } from './load.js'
 import { describeMachine, loadAvg } from './machine.js'
 import { benchMaster } from './master.js'
+import { benchObservability } from './observability.js'
 import { freePort, installCleanupHandlers, killAllSync, rssMb, runCapture, sleep, startChild, waitForPort } from './procs.js'
 import { renderBenchmarksMd } from './markdown.js'
 import { renderConsole } from './report.js'
@@ -18,7 +19,7 @@ import { RESULT_SCHEMA, type BenchParams, type BenchResult, type ConfigResult } 
 import { spread } from './stats.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const TESTS = ['bulk', 'latency', 'udp', 'conc', 'master'] as const
+const TESTS = ['bulk', 'latency', 'udp', 'conc', 'master', 'observability'] as const
 type TestName = (typeof TESTS)[number]
 
 interface Options {
@@ -355,6 +356,10 @@ async function main(): Promise<number> {
     if (o.tests.has('master') && o.only === undefined) {
       log('master: 200 idle instances')
       result.master = await benchMaster(ctx, o.quick ? 50 : 200, log)
+    }
+    if (o.tests.has('observability') && o.only === undefined) {
+      // alone: npm run bench -- --tests=observability
+      result.observability = await benchObservability(ctx, o.quick ? 50 : 200, log)
     }
   } finally {
     killAllSync()

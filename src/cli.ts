@@ -1,5 +1,5 @@
 // The only place that reads argv and env, prints banners and calls process.exit.
-import { readTunables, type Tunables } from './env.js'
+import { readObservabilityEnv, readTunables, type ObservabilityEnv, type Tunables } from './env.js'
 import { parseUrl } from './url/parse.js'
 import type { AnyConfig, TunnelConfig } from './url/types.js'
 import { createLogger } from './log.js'
@@ -22,6 +22,7 @@ export interface Startup {
   readonly config: AnyConfig
   readonly tunables: Tunables
   readonly warnings: readonly string[]
+  readonly obs: ObservabilityEnv
 }
 
 /** Prints every problem, then the code and hint of each kind of problem (docs/errors.md), and exits 1. */
@@ -37,7 +38,8 @@ function main(argv: string[]): void {
     process.exit(0)
   }
   const env = readTunables(process.env)
-  const envIssues = env.ok ? [] : env.issues
+  const obs = readObservabilityEnv(process.env)
+  const envIssues = [...(env.ok ? [] : env.issues), ...(obs.ok ? [] : obs.issues)]
   if (argv.length !== 1) {
     for (const issue of envIssues) console.error(`Error: ${issue}`)
     if (!env.ok) console.error(`[${ERR.ENV_INVALID}] hint: ${HINTS[ERR.ENV_INVALID]}`)
@@ -46,9 +48,9 @@ function main(argv: string[]): void {
   }
   const parsed = parseUrl(argv[0]!)
   const issues = [...envIssues, ...(parsed.ok ? [] : parsed.issues)]
-  const codes: ErrorCode[] = [...(env.ok ? [] : [ERR.ENV_INVALID]), ...(parsed.ok ? [] : [parsed.code])]
-  if (issues.length > 0 || !env.ok || !parsed.ok) fail(issues, codes)
-  const startup: Startup = { config: parsed.config, tunables: env.tunables, warnings: parsed.warnings }
+  const codes: ErrorCode[] = [...(env.ok && obs.ok ? [] : [ERR.ENV_INVALID]), ...(parsed.ok ? [] : [parsed.code])]
+  if (issues.length > 0 || !env.ok || !obs.ok || !parsed.ok) fail(issues, codes)
+  const startup: Startup = { config: parsed.config, tunables: env.tunables, warnings: parsed.warnings, obs: obs.obs }
   dispatch(startup)
 }
 
@@ -77,7 +79,12 @@ async function runMaster(config: MasterConfig, startup: Startup): Promise<void> 
   for (const w of startup.warnings) console.error(`Warning: ${w}`)
   // Loaded only for master:// (HTTP API, worker threads, store): a tunnel process never pays for it.
   const { startMaster } = await import('./master/index.js')
-  const master = await startMaster(config, { tunables, stateDir: stateDirFrom(process.env) })
+  const master = await startMaster(config, {
+    tunables,
+    stateDir: stateDirFrom(process.env),
+    metricsPublic: startup.obs.metricsPublic,
+    historyFlushMs: startup.obs.historyFlushMs,
+  })
   const lines = [
     'NodePass master is running',
     `  Version: ${VERSION} (NodePass API ${API_VERSION}; /info reports ver=${API_VERSION}, release=${VERSION})`,
@@ -118,6 +125,16 @@ function runTunnelProcess(config: TunnelConfig, startup: Startup): void {
   for (const w of startup.warnings) log.warn(w)
   const tunnel = runTunnel(config, { log, tunables: startup.tunables })
   const Role = config.role === 'server' ? 'Server' : 'Client'
+  const metricsAddr = startup.obs.metricsAddr
+  if (metricsAddr) {
+    // Loaded only when asked for: a tunnel process without NP_METRICS_ADDR never pays for it.
+    import('./master/standalone-metrics.js')
+      .then(({ serveTunnelMetrics }) => serveTunnelMetrics(metricsAddr, config.role, () => tunnel.stats()))
+      .then(
+        (m) => log.info(`Metrics listening: http://${metricsAddr.host.includes(':') ? `[${metricsAddr.host}]` : metricsAddr.host || '0.0.0.0'}:${m.port}/metrics`),
+        (err: unknown) => log.error(`Metrics listener failed: ${describeError(err)}`),
+      )
+  }
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return

@@ -71,3 +71,39 @@ export function readTunables(
     issues.push('NP_MIN_POOL_INTERVAL must not exceed NP_MAX_POOL_INTERVAL')
   return issues.length > 0 ? { ok: false, issues } : { ok: true, tunables: Object.freeze(out as unknown as Tunables) }
 }
+
+/** Observability settings (docs/metrics.md): NP_METRICS_ADDR, NP_METRICS_PUBLIC, NP_HISTORY_FLUSH. */
+export interface ObservabilityEnv {
+  /** Where a standalone server:// or client:// serves GET /metrics; undefined (the default) serves nothing. */
+  readonly metricsAddr: { host: string; port: number } | undefined
+  /** The master's /metrics answers without an API key. */
+  readonly metricsPublic: boolean
+  /** How often the master writes its traffic history (default 1 minute: a kill -9 loses at most that). */
+  readonly historyFlushMs: number
+}
+
+export function readObservabilityEnv(
+  env: NodeJS.ProcessEnv,
+): { ok: true; obs: ObservabilityEnv } | { ok: false; issues: string[] } {
+  const issues: string[] = []
+  let metricsAddr: ObservabilityEnv['metricsAddr']
+  const addr = env.NP_METRICS_ADDR ?? ''
+  if (addr !== '') {
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr)
+    const port = m ? Number(m[3]) : NaN
+    if (!m || port > 65535) issues.push(`NP_METRICS_ADDR=${JSON.stringify(addr)}: must be host:port such as 127.0.0.1:9100`)
+    else metricsAddr = { host: m[1] ?? m[2] ?? '', port }
+  }
+  const pub = env.NP_METRICS_PUBLIC ?? ''
+  if (pub !== '' && pub !== '0' && pub !== '1') issues.push(`NP_METRICS_PUBLIC=${JSON.stringify(pub)}: must be 0 or 1`)
+  let historyFlushMs = 60_000
+  const flush = env.NP_HISTORY_FLUSH ?? ''
+  if (flush !== '') {
+    const v = parseDuration(flush)
+    if (v === undefined || v < 100 || v > 60_000)
+      issues.push(`NP_HISTORY_FLUSH=${JSON.stringify(flush)}: must be a duration between 100ms and 1m`)
+    else historyFlushMs = v
+  }
+  if (issues.length > 0) return { ok: false, issues }
+  return { ok: true, obs: { metricsAddr, metricsPublic: pub === '1', historyFlushMs } }
+}

@@ -1,6 +1,7 @@
 // Two versions: our own release (package.json; banner, `--version`, certificates, /info `release`) and the Go NodePass
 // API level we implement (/info `ver`, which the panels compare against their minimums). docs/master.md explains both.
 import { readFileSync } from 'node:fs'
+import { ASSET, embeddedText } from './embedded.js'
 
 function readVersion(): string {
   try {
@@ -11,8 +12,8 @@ function readVersion(): string {
   }
 }
 
-/** This implementation's release version, e.g. `0.1.0`. */
-export const VERSION = readVersion()
+/** This implementation's release version, e.g. `0.1.0` (the single executable carries it as an asset). */
+export const VERSION = embeddedText(ASSET.version) ?? readVersion()
 
 /**
  * The Go NodePass release whose master API, URL syntax and wire protocol we implement, in Go's own `ver` format.

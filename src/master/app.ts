@@ -8,6 +8,8 @@ import { dashboardRoute } from './routes/dashboard.js'
 import { docsAssetRoute, docsRoute, openApiRoute } from './routes/docs.js'
 import { eventsRoute } from './routes/events.js'
 import { infoRoute } from './routes/info.js'
+import { metricsRoute } from './routes/metrics.js'
+import { allTrafficRoute, instanceTrafficRoute } from './routes/traffic.js'
 import { instanceRoute, instancesRoute } from './routes/instances.js'
 import { tcpingRoute } from './routes/tcping.js'
 
@@ -23,41 +25,66 @@ export function apiBases(prefix: string): string[] {
   return [`${prefix}/v1`, prefix]
 }
 
-type Route = { kind: 'public' | 'auth'; run: (ctx: RouteContext) => Promise<void> | void } | undefined
+/** `metrics` is `auth` unless the master was started with NP_METRICS_PUBLIC=1. */
+type Route =
+  | { kind: 'public' | 'auth' | 'metrics'; template: string; run: (ctx: RouteContext) => Promise<void> | void }
+  | undefined
 
 function match(rest: string): Route {
   switch (rest) {
     case '/instances':
-      return { kind: 'auth', run: instancesRoute }
+      return { kind: 'auth', template: rest, run: instancesRoute }
     case '/events':
-      return { kind: 'auth', run: eventsRoute }
+      return { kind: 'auth', template: rest, run: eventsRoute }
     case '/info':
-      return { kind: 'auth', run: infoRoute }
+      return { kind: 'auth', template: rest, run: infoRoute }
     case '/tcping':
-      return { kind: 'auth', run: tcpingRoute }
+      return { kind: 'auth', template: rest, run: tcpingRoute }
+    case '/metrics':
+      return { kind: 'metrics', template: rest, run: metricsRoute }
+    case '/traffic':
+      return { kind: 'auth', template: rest, run: allTrafficRoute }
     case '/openapi.json':
-      return { kind: 'public', run: openApiRoute }
+      return { kind: 'public', template: rest, run: openApiRoute }
     case '/docs':
-      return { kind: 'public', run: docsRoute }
+      return { kind: 'public', template: rest, run: docsRoute }
   }
+  const traffic = /^\/instances\/([^/]+)\/traffic$/.exec(rest)
+  if (traffic) return { kind: 'auth', template: '/instances/{id}/traffic', run: (ctx) => instanceTrafficRoute(ctx, traffic[1]!) }
   if (rest.startsWith('/instances/')) {
     const id = rest.slice('/instances/'.length)
-    return { kind: 'auth', run: (ctx) => instanceRoute(ctx, id) }
+    return { kind: 'auth', template: '/instances/{id}', run: (ctx) => instanceRoute(ctx, id) }
   }
   return undefined
+}
+
+/** Counts and times every request under its route template once the reply is complete (streams: counted only). */
+function instrument(deps: AppDeps, req: IncomingMessage, res: ServerResponse, route: () => string): void {
+  const t0 = process.hrtime.bigint()
+  let done = false
+  const finish = (timed: boolean): void => {
+    if (done) return
+    done = true
+    const secs = timed ? Number(process.hrtime.bigint() - t0) / 1e9 : undefined
+    deps.metrics.observeRequest(route(), req.method ?? '', res.statusCode, secs)
+  }
+  res.once('finish', () => finish(route() !== '/events'))
+  res.once('close', () => finish(false))
 }
 
 export function buildApp(deps: AppDeps): RequestHandler {
   const bases = apiBases(deps.config.prefix)
   return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    let template = 'other'
+    instrument(deps, req, res, () => template)
+    handle(req, res, (t) => (template = t)).catch((err: unknown) => {
       if (err instanceof ApiError) return sendError(res, err)
       deps.log.error(`API ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
       sendError(res, new ApiError(500, API_ERR.INTERNAL, 'Internal server error'))
     })
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, routed: (template: string) => void): Promise<void> {
     const raw = req.url ?? '/'
     const q = raw.indexOf('?')
     let path: string
@@ -71,19 +98,26 @@ export function buildApp(deps: AppDeps): RequestHandler {
       if (!path.startsWith(base + '/')) continue
       const rest = path.slice(base.length)
       const ctx: RouteContext = { req, res, base, deps, query }
-      if (rest.startsWith('/docs/') && (await docsAssetRoute(ctx, rest.slice('/docs/'.length)))) return
+      if (rest.startsWith('/docs/')) {
+        routed('/docs/{file}')
+        if (await docsAssetRoute(ctx, rest.slice('/docs/'.length))) return
+        routed('other')
+      }
       const route = match(rest)
       if (!route) continue
+      routed(route.template)
       if (req.method === 'OPTIONS') {
         res.writeHead(200, { ...CORS_HEADERS, 'Content-Length': 0 })
         res.end()
         return
       }
-      if (route.kind === 'auth') checkApiKey(req, deps.manager.apiKey)
+      if (route.kind === 'auth' || (route.kind === 'metrics' && !deps.metricsPublic)) checkApiKey(req, deps.manager.apiKey)
       await route.run(ctx)
       return
     }
+    routed('dashboard')
     if (await dashboardRoute(req, res, path, deps.config.prefix)) return
+    routed('other')
     notFoundPage(res)
   }
 }

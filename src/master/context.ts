@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Tunables } from '../env.js'
 import type { Logger } from '../log.js'
 import type { EventBus } from './events.js'
+import type { TrafficHistory } from './history.js'
 import type { InstanceApi } from './instance-api.js'
+import type { MasterMetrics } from './metrics.js'
 import type { MasterConfig } from '../url/types.js'
 
 export interface AppDeps {
@@ -16,6 +18,10 @@ export interface AppDeps {
   /** The effective TLS code of the API listener: '0', '1' or '2'. */
   tlsCode: string
   startedAt: number
+  metrics: MasterMetrics
+  history: TrafficHistory
+  /** NP_METRICS_PUBLIC=1: GET /metrics without an API key. */
+  metricsPublic: boolean
 }
 
 export interface RouteContext {

@@ -2,6 +2,7 @@
 // socket backpressure. A subscriber whose queue overflows is disconnected (it reconnects and gets a fresh `initial`
 // burst); events are never dropped silently, and one stalled subscriber never delays another.
 import type { ServerResponse } from 'node:http'
+import { EventJournal } from './event-journal.js'
 import { MAX_FRAME_BYTES, fitLogs } from './frame-limits.js'
 import type { EventType, InstanceView } from './types.js'
 
@@ -12,16 +13,22 @@ export interface EventBusOptions {
   /** Bytes a subscriber may have queued behind its socket, beyond its `initial` burst, before it is disconnected. */
   queueBytes?: number
   heartbeatMs?: number
+  /** Journal bound for resumable events, in frames (default 4,096; bytes are capped at 4 MiB either way). */
+  journalFrames?: number
 }
 
-/** One frame, never over MAX_FRAME_BYTES as long as the view fits its own limit: a long `logs` line is cut. */
-export function formatFrame(type: EventType, instance: InstanceView | null, logs = ''): string {
+/**
+ * One frame, never over MAX_FRAME_BYTES as long as the view fits its own limit: a long `logs` line is cut. `id`
+ * (resumable events) goes last, so the `event:` and `data:` lines stay as upstream writes them.
+ */
+export function formatFrame(type: EventType, instance: InstanceView | null, logs = '', id?: string): string {
   const head = { type, time: new Date().toISOString(), instance }
-  const frame = `event: instance\ndata: ${JSON.stringify({ ...head, logs })}\n\n`
+  const tail = id === undefined ? '\n' : `\nid: ${id}\n`
+  const frame = `event: instance\ndata: ${JSON.stringify({ ...head, logs })}${tail}\n`
   if (logs === '' || Buffer.byteLength(frame, 'utf8') <= MAX_FRAME_BYTES) return frame
-  const empty = `event: instance\ndata: ${JSON.stringify({ ...head, logs: '' })}\n\n`
+  const empty = `event: instance\ndata: ${JSON.stringify({ ...head, logs: '' })}${tail}\n`
   const fitted = fitLogs(logs, MAX_FRAME_BYTES - Buffer.byteLength(empty, 'utf8') + 2)
-  return `event: instance\ndata: ${JSON.stringify({ ...head, logs: fitted })}\n\n`
+  return `event: instance\ndata: ${JSON.stringify({ ...head, logs: fitted })}${tail}\n`
 }
 
 class Subscriber {
@@ -93,9 +100,13 @@ export class EventBus {
   readonly #subs = new Set<Subscriber>()
   readonly #limit: number
   readonly #timer: NodeJS.Timeout
+  readonly #journal: EventJournal
+  /** Reconnects with Last-Event-ID: answered from the journal, or with a fresh `initial` burst. */
+  readonly resumes = { replayed: 0, initial: 0 }
 
   constructor(opts: EventBusOptions = {}) {
     this.#limit = opts.queueBytes ?? DEFAULT_SSE_QUEUE_BYTES
+    this.#journal = new EventJournal(opts.journalFrames)
     this.#timer = setInterval(() => {
       for (const s of this.#subs) s.send(': heartbeat\n\n')
     }, opts.heartbeatMs ?? 15_000)
@@ -111,8 +122,18 @@ export class EventBus {
     return [...this.#subs].map((s) => s.queued)
   }
 
-  /** Takes over `res` as an event stream: headers, `retry: 3000`, then the `initial` burst. */
-  subscribe(res: ServerResponse, headers: Record<string, string>, initial: InstanceView[]): void {
+  /**
+   * Takes over `res` as an event stream: headers, `retry: 3000`, then the frames after `lastEventId` from the
+   * journal, or (no ID, or one the journal cannot answer) the `initial` burst, every frame carrying the newest ID.
+   */
+  subscribe(
+    res: ServerResponse,
+    headers: Record<string, string>,
+    initial: InstanceView[] | (() => InstanceView[]),
+    lastEventId?: string,
+  ): void {
+    const missed = lastEventId ? this.#journal.since(lastEventId) : undefined
+    if (lastEventId) this.resumes[missed ? 'replayed' : 'initial']++
     res.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream',
@@ -120,7 +141,7 @@ export class EventBus {
       Connection: 'keep-alive',
     })
     res.socket?.setNoDelay(true)
-    const frames = initial.map((inst) => formatFrame('initial', inst))
+    const frames = missed ?? (typeof initial === 'function' ? initial() : initial).map((inst) => formatFrame('initial', inst, '', this.#journal.headId))
     const burst = frames.reduce((n, f) => n + Buffer.byteLength(f, 'utf8'), 0)
     const sub = new Subscriber(res, this.#limit + burst, (s) => this.#subs.delete(s))
     this.#subs.add(sub)
@@ -129,14 +150,15 @@ export class EventBus {
   }
 
   publish(type: Exclude<EventType, 'initial' | 'shutdown'>, instance: InstanceView, logs = ''): void {
-    if (this.#subs.size === 0) return
-    const frame = formatFrame(type, instance, logs)
+    // Journaled even with no subscriber: a client that is reconnecting right now must get this frame.
+    const frame = formatFrame(type, instance, logs, this.#journal.next())
+    this.#journal.add(frame)
     for (const s of this.#subs) s.send(frame)
   }
 
   /** Sends `shutdown` to every subscriber and closes every stream. */
   shutdownAll(): void {
-    const frame = formatFrame('shutdown', null)
+    const frame = formatFrame('shutdown', null, '', this.#journal.headId)
     for (const s of [...this.#subs]) s.end(frame)
   }
 

@@ -7,8 +7,10 @@ import { joinHostPort } from '../url/address.js'
 import { tlsCode as tlsCodeOf } from '../wire.js'
 import { apiBases, buildApp } from './app.js'
 import { EventBus } from './events.js'
+import { TrafficHistory } from './history.js'
 import type { InstanceApi } from './instance-api.js'
 import { InstanceManager } from './instances.js'
+import { MasterMetrics } from './metrics.js'
 import { createApiServer, listen, type ApiTimeouts } from './server.js'
 import { StateStore } from './store.js'
 import { VERSION } from '../version.js'
@@ -25,6 +27,10 @@ export interface MasterDeps {
   /** SSE queue bound per subscriber, in bytes beyond its initial burst (default 2 MiB). */
   sseQueueBytes?: number
   sseHeartbeatMs?: number
+  /** NP_METRICS_PUBLIC=1 (read by cli.ts): GET /metrics answers without an API key. */
+  metricsPublic?: boolean
+  /** NP_HISTORY_FLUSH (read by cli.ts): how often the traffic history is written; default 60 s. */
+  historyFlushMs?: number
   /** Header and whole-request time limits of the API (default 20 s and 60 s). */
   apiTimeouts?: ApiTimeouts
 }
@@ -55,7 +61,9 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   })
   const tlsCode = tlsCodeOf(config.tls.mode)
+  const history = new TrafficHistory(deps.stateDir)
   const manager = new InstanceManager({
+    history,
     tunables: deps.tunables,
     log,
     bus,
@@ -74,7 +82,12 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   if (!loaded.fromBackup) await store.backup()
 
   const startedAt = Date.now()
-  const api = await createApiServer(config.tls, buildApp({ config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt }), {
+  const metrics = new MasterMetrics()
+  const app = buildApp({
+    config, tunables: deps.tunables, log, manager, bus, version, tlsCode, startedAt, metrics, history,
+    metricsPublic: deps.metricsPublic ?? false,
+  })
+  const api = await createApiServer(config.tls, app, {
     reloadIntervalMs: deps.tunables.reloadIntervalMs,
     log,
     ...(deps.apiTimeouts !== undefined ? { timeouts: deps.apiTimeouts } : {}),
@@ -87,6 +100,8 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
   log.info(`Master API listening: ${base}${v1} (TLS code ${tlsCode}, state ${store.file})`)
 
   const monitor = setInterval(() => manager.monitorTick(), deps.tunables.reportIntervalMs)
+  const historyTimer = setInterval(() => void history.flush(), deps.historyFlushMs ?? 60_000)
+  historyTimer.unref()
   const periodic = setInterval(() => {
     store.backup().then(
       () => log.info(`State backed up: ${store.backupFile}`),
@@ -101,13 +116,16 @@ export async function startMaster(config: MasterConfig, deps: MasterDeps): Promi
     closing ??= (async () => {
       clearInterval(monitor)
       clearInterval(periodic)
+      clearInterval(historyTimer)
       bus.close()
       await manager.close()
+      await history.close().catch((err: unknown) => log.error(`History flush failed: ${err instanceof Error ? err.message : String(err)}`))
       await store.save().then(
         () => log.info(`Instances saved: ${store.file}`),
         (err: unknown) => log.error(`Final save failed: ${err instanceof Error ? err.message : String(err)}`),
       )
       await api.close()
+      metrics.close()
     })()
     return closing
   }

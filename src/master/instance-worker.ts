@@ -4,6 +4,7 @@ import type { Tunables } from '../env.js'
 import type { LineLevel } from '../log.js'
 import type { ErrorInfo } from '../errors.js'
 import type { TunnelState, TunnelStats } from '../tunnel/types.js'
+import { ASSET, embeddedText } from '../embedded.js'
 import { isFromWorker, type ToWorker, type WorkerInit } from './ipc.js'
 
 // Idle isolates stay small (D15: 200 idle instances under 3 GB); relay buffers live outside the V8 heap.
@@ -37,7 +38,10 @@ export class InstanceWorker {
 
   constructor(spec: WorkerSpec, h: WorkerHandlers) {
     const init: WorkerInit = { id: spec.id, url: spec.url, tunables: spec.tunables, tunnelModule: spec.tunnelModule }
-    this.#worker = new Worker(new URL('./worker.js', import.meta.url), {
+    // The single executable has no worker.js on disk: it runs the worker's bundle from its assets instead.
+    const embedded = embeddedText(ASSET.worker)
+    this.#worker = new Worker(embedded ?? new URL('./worker.js', import.meta.url), {
+      eval: embedded !== undefined,
       workerData: init,
       resourceLimits: WORKER_RESOURCE_LIMITS,
       name: `instance-${spec.id}`,

@@ -27,6 +27,9 @@ export interface Instance {
   backoffMs: number
   retry: NodeJS.Timeout | undefined
   ops: OpQueue
+  /** Metrics: restarts by the master, and errors by code, since the master started. */
+  restarts: number
+  errors: Map<string, number>
 }
 
 export function newInstance(rec: InstanceRecord, onOpError: (inst: Instance, err: unknown) => void): Instance {
@@ -48,8 +51,15 @@ export function newInstance(rec: InstanceRecord, onOpError: (inst: Instance, err
     backoffMs: 1000,
     retry: undefined,
     ops: new OpQueue((err) => onOpError(inst, err)),
+    restarts: 0,
+    errors: new Map(),
   }
   return inst
+}
+
+/** Counts one error of an instance under its stable code (NP_ERR_…, from the typed state: never from log text). */
+export function countError(inst: Instance, code: string): void {
+  inst.errors.set(code, (inst.errors.get(code) ?? 0) + 1)
 }
 
 /** Zeroes the figures only a live worker reports. */

@@ -5,11 +5,13 @@ import type { Logger } from '../log.js'
 import { configUrl, enhanceUrl, type MasterTlsSettings } from '../url/format.js'
 import { API_ERR, ApiError, forbiddenKey, notFound } from './api-error.js'
 import type { EventBus } from './events.js'
+import type { TrafficHistory } from './history.js'
 import { assertViewFits } from './frame-limits.js'
 import { keyView, masterIdFrom, newApiKey, newInstanceId } from './identity.js'
 import { instanceView, newInstance, type Instance } from './instance.js'
 import type { InstanceApi } from './instance-api.js'
 import { checkInstanceUrl } from './instance-url.js'
+import type { TunnelRow } from './metrics.js'
 import { Monitor } from './monitor.js'
 import type { PatchPlan } from './patch.js'
 import type { StateStore } from './store.js'
@@ -25,6 +27,8 @@ export interface ManagerOptions {
   /** Receives every instance log line as `<line> [<id>]` (the master's stdout). */
   echo: (line: string) => void
   tunnelModule: string
+  /** Traffic history kept per instance (docs/metrics.md). */
+  history?: TrafficHistory
 }
 
 export class InstanceManager implements InstanceApi {
@@ -80,6 +84,7 @@ export class InstanceManager implements InstanceApi {
       const rec: InstanceRecord = { ...r, meta: { peer: { ...emptyMeta().peer, ...r.meta.peer }, tags: r.meta.tags } }
       if (rec.config === '') rec.config = configUrl(rec.url, this.#o.inherit)
       this.#table.set(rec.id, this.#newInstance(rec))
+      this.#o.history?.track(rec.id, rec.totals)
     }
     return { created: false }
   }
@@ -134,6 +139,17 @@ export class InstanceManager implements InstanceApi {
     return instanceView(this.#get(id))
   }
 
+  /** Every instance (not `********`) with what only the master knows: restarts and errors by code. */
+  metricsRows(): TunnelRow[] {
+    return [...this.#table.values()].map((inst) => ({
+      labels: { id: inst.rec.id, alias: inst.rec.alias, type: inst.rec.type, mode: inst.rec.mode },
+      stats: { mode: inst.rec.mode, ping: inst.ping, pool: inst.pool, tcps: inst.tcps, udps: inst.udps, ...inst.rec.totals },
+      status: inst.status,
+      restarts: inst.restarts,
+      errors: inst.errors,
+    }))
+  }
+
   has(id: string): boolean {
     return id === KEY_ID || this.#table.has(id)
   }
@@ -170,6 +186,7 @@ export class InstanceManager implements InstanceApi {
     const inst = this.#newInstance(rec)
     assertViewFits(instanceView(inst))
     this.#table.set(id, inst)
+    this.#o.history?.track(id, rec.totals)
     await this.save()
     const view = instanceView(inst)
     this.#o.bus.publish('create', view)
@@ -201,6 +218,7 @@ export class InstanceManager implements InstanceApi {
     await this.#sup.stop(inst)
     this.#table.delete(id)
     await this.save()
+    await this.#o.history?.remove(id)
     this.#o.bus.publish('delete', instanceView(inst))
   }
 
@@ -210,6 +228,7 @@ export class InstanceManager implements InstanceApi {
   async patch(id: string, plan: PatchPlan): Promise<InstanceView> {
     const inst = this.#get(id)
     const statusBefore = inst.status
+    if (plan.action === 'reset') this.#o.history?.rebase(id)
     if (applyFields(inst, plan)) {
       await this.save()
       this.#o.bus.publish('update', instanceView(inst))

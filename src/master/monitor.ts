@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { EventBus } from './events.js'
 import { ERR, NodePassError } from '../errors.js'
-import { instanceView, setInstanceError, type Instance } from './instance.js'
+import { countError, instanceView, setInstanceError, type Instance } from './instance.js'
 import { RESTART_GAP_MS, type Supervisor } from './supervisor.js'
 
 /** Checkpoints missing for this many report intervals make a running instance `error`. */
@@ -30,6 +30,7 @@ export class Monitor {
         const secs = Math.round((now - inst.lastCheckPoint) / 1000)
         const err = new NodePassError(ERR.INSTANCE_UNRESPONSIVE, `instance ${inst.rec.id}: no checkpoint for ${secs}s (expected every ${this.#reportIntervalMs}ms)`)
         setInstanceError(inst, err.toJSON())
+        countError(inst, err.code)
         this.#bus.publish('update', instanceView(inst))
       }
     }

@@ -25,6 +25,10 @@ const idParam = {
 }
 
 const str = { type: 'string' }
+const trafficParams = [
+  { name: 'range', in: 'query', required: false, description: 'How far back: a number and m, h or d (default 24h, at most 731d)', schema: { type: 'string', pattern: '^[0-9]+[mhd]$', default: '24h' } },
+  { name: 'step', in: 'query', required: false, description: 'Seconds per point as a number and m, h or d (default: the finest resolution kept for the range)', schema: { type: 'string', pattern: '^[0-9]+[mhd]$' } },
+]
 const int = { type: 'integer' }
 
 export function openApiDocument(base: string, version: string): Json {
@@ -36,7 +40,7 @@ export function openApiDocument(base: string, version: string): Json {
       description: `NodePass master (${version}): create, control and watch server:// and client:// instances.`,
     },
     servers: [{ url: base }],
-    security: [{ ApiKeyAuth: [] }],
+    security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }],
     paths: {
       '/instances': {
         get: {
@@ -91,12 +95,43 @@ export function openApiDocument(base: string, version: string): Json {
           responses: { '204': { description: 'Deleted' }, ...errors(401, 403, 404) },
         },
       },
+      '/instances/{id}/traffic': {
+        parameters: [idParam],
+        get: {
+          summary: 'Traffic history of one instance (bytes per step and peak connections)',
+          description:
+            'Points are dense and aligned to `step`, from `to - range` to now. Kept: 1m points for 48h, 1h points ' +
+            'for 90d, 1d points for 731d; a step must be a multiple of a resolution kept for the whole range.',
+          operationId: 'instanceTraffic',
+          parameters: trafficParams,
+          responses: {
+            '200': { description: 'History', content: json(ref('InstanceTraffic')) },
+            ...errors(400, 401, 404, 405),
+          },
+        },
+      },
+      '/traffic': {
+        get: {
+          summary: 'Traffic history of every instance (same points as /instances/{id}/traffic)',
+          operationId: 'allTraffic',
+          parameters: trafficParams,
+          responses: {
+            '200': { description: 'History per instance', content: json(ref('AllTraffic')) },
+            ...errors(400, 401, 405),
+          },
+        },
+      },
       '/events': {
         get: {
           summary: 'Server-Sent Events: initial, create, update, delete, log, shutdown',
           description:
-            'Frames are `event: instance` with one-line JSON data (see EventData). A comment line is sent every 15 s.',
+            'Frames are `event: instance` with one-line JSON data (see EventData) and an `id:` line. Reconnecting ' +
+            'with `Last-Event-ID` replays the frames missed (journal: newest 4,096 frames, at most 4 MiB), or sends ' +
+            'a fresh `initial` burst when the id is unknown. A comment line is sent every 15 s.',
           operationId: 'events',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', required: false, description: 'The `id:` of the last frame received', schema: { type: 'string' } },
+          ],
           responses: {
             '200': { description: 'Event stream', content: { 'text/event-stream': { schema: ref('EventData') } } },
             ...errors(401),
@@ -129,6 +164,19 @@ export function openApiDocument(base: string, version: string): Json {
           responses: { '200': { description: 'Result', content: json(ref('TCPingResult')) }, ...errors(400, 401) },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format 0.0.4; see docs/metrics.md)',
+          description:
+            'Accepts the key as `X-API-Key` or `Authorization: Bearer <key>`; public when the master runs with ' +
+            '`NP_METRICS_PUBLIC=1`.',
+          operationId: 'metrics',
+          responses: {
+            '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errors(401, 405),
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           summary: 'This document',
@@ -147,7 +195,10 @@ export function openApiDocument(base: string, version: string): Json {
       },
     },
     components: {
-      securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      securitySchemes: {
+        ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        BearerAuth: { type: 'http', scheme: 'bearer', description: 'The API key as a Bearer token' },
+      },
       schemas: {
         Error: {
           type: 'object',
@@ -231,6 +282,45 @@ export function openApiDocument(base: string, version: string): Json {
             connected: { type: 'boolean' },
             latency: { type: 'integer', description: 'Connect time in ms (0 on failure)' },
             error: { type: ['string', 'null'] },
+          },
+        },
+        TrafficPoint: {
+          type: 'object',
+          required: ['t', 'tcprx', 'tcptx', 'udprx', 'udptx', 'peak_tcps', 'peak_udps'],
+          properties: {
+            t: { type: 'integer', description: 'Start of the step, Unix seconds' },
+            tcprx: { type: 'number', description: 'Bytes during the step' },
+            tcptx: { type: 'number' },
+            udprx: { type: 'number' },
+            udptx: { type: 'number' },
+            peak_tcps: { type: 'integer', description: 'Most TCP connections seen during the step' },
+            peak_udps: { type: 'integer', description: 'Most UDP sessions seen during the step' },
+          },
+        },
+        InstanceTraffic: {
+          type: 'object',
+          required: ['id', 'range', 'step', 'from', 'to', 'points'],
+          properties: {
+            id: str,
+            range: { type: 'integer', description: 'Seconds' },
+            step: { type: 'integer', description: 'Seconds' },
+            from: { type: 'integer', description: 'Unix seconds' },
+            to: { type: 'integer', description: 'Unix seconds' },
+            points: { type: 'array', items: ref('TrafficPoint') },
+          },
+        },
+        AllTraffic: {
+          type: 'object',
+          required: ['range', 'step', 'from', 'to', 'instances'],
+          properties: {
+            range: int,
+            step: int,
+            from: int,
+            to: int,
+            instances: {
+              type: 'array',
+              items: { type: 'object', required: ['id', 'points'], properties: { id: str, points: { type: 'array', items: ref('TrafficPoint') } } },
+            },
           },
         },
         EventData: {

@@ -6,7 +6,8 @@ import { ERR, NodePassError, formatErrorInfo, type ErrorInfo } from '../errors.j
 import { formatLine, type Logger } from '../log.js'
 import type { TunnelStats } from '../tunnel/types.js'
 import type { EventBus } from './events.js'
-import { applyTunnelState, instanceView, setInstanceError, setStopped, type Instance } from './instance.js'
+import type { TrafficHistory } from './history.js'
+import { applyTunnelState, countError, instanceView, setInstanceError, setStopped, type Instance } from './instance.js'
 import { InstanceWorker } from './instance-worker.js'
 import { applyCheckpoint, startBaseline } from './traffic.js'
 
@@ -28,6 +29,8 @@ export interface SupervisorOptions {
   save: () => Promise<void>
   /** A checkpoint changed some instance's totals. */
   trafficChanged: () => void
+  /** Receives every checkpoint's totals (docs/metrics.md). */
+  history?: TrafficHistory
 }
 
 export class Supervisor {
@@ -61,6 +64,7 @@ export class Supervisor {
 
   /** Stop, a short pause, start. */
   restart(inst: Instance): Promise<void> {
+    inst.restarts++
     return inst.ops.run(async () => {
       await this.#stopNow(inst)
       await sleep(RESTART_GAP_MS)
@@ -105,6 +109,8 @@ export class Supervisor {
         state: (s) => {
           if (inst.worker !== worker || inst.deleted) return
           inst.tunnel = s
+          // errors by code (metrics): each failed attempt, and each time connections start failing with a code
+          if (s.state === 'error' || s.state === 'degraded') countError(inst, s.error.code)
           if (applyTunnelState(inst, s)) this.#publish(inst)
         },
         fatal: (error) => {
@@ -148,6 +154,7 @@ export class Supervisor {
     inst.tcps = s.tcps
     inst.udps = s.udps
     applyCheckpoint(inst.traffic, s, inst.rec.totals)
+    this.#o.history?.observe(inst.rec.id, inst.rec.totals, s.tcps, s.udps)
     inst.lastCheckPoint = Date.now()
     // A stalled instance (see Monitor.markStale) that reports again returns to its tunnel's state.
     if (inst.error?.code === ERR.INSTANCE_UNRESPONSIVE && inst.tunnel) applyTunnelState(inst, inst.tunnel)
@@ -159,6 +166,7 @@ export class Supervisor {
     inst.worker = undefined
     if (inst.deleted || this.#closed) return
     setInstanceError(inst, error)
+    countError(inst, error.code)
     inst.tunnel = undefined
     this.#onLog(inst, formatLine('error', `${what}: ${formatErrorInfo(error)}`))
     this.#publish(inst)
@@ -169,7 +177,10 @@ export class Supervisor {
     this.#o.log.warn(`Instance ${inst.rec.id} restarts in ${delay} ms`)
     inst.retry = setTimeout(() => {
       inst.retry = undefined
-      if (inst.status === 'error' && !inst.worker) this.start(inst)
+      if (inst.status === 'error' && !inst.worker) {
+        inst.restarts++
+        this.start(inst)
+      }
     }, delay)
   }
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../log.js'
 import type { TunnelDeps, RunningTunnel } from '../tunnel/types.js'
 import type { TunnelConfig } from '../url/types.js'
 import { parseTunnelUrl } from '../url/parse.js'
+import { isSingleExecutable } from '../embedded.js'
 import type { FromWorker, ToWorker, WorkerInit } from './ipc.js'
 
 type RunTunnel = (config: TunnelConfig, deps: TunnelDeps) => RunningTunnel
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     sink: (line, level) => post({ t: 'log', line, level }),
   })
   for (const w of parsed.warnings) log.warn(w)
-  const mod = (await import(init.tunnelModule)) as { runTunnel: RunTunnel }
+  // The single executable's worker bundle carries the tunnel core inside (src/embedded.ts).
+  const mod = (isSingleExecutable() ? await import('../tunnel/run.js') : await import(init.tunnelModule)) as { runTunnel: RunTunnel }
   const tunnel = mod.runTunnel(config, {
     log,
     tunables: init.tunables,

@@ -5,9 +5,10 @@
 //
 // Node's public form of this is the `onread` option of net.connect() and `new net.Socket()`, but a socket
 // accepted by a net.Server cannot be given options. This installs the same mechanism on an existing socket: the
-// two slots `onread` fills (found by their symbol descriptions, as Node 20 names them) and the handle's
+// two slots `onread` fills (found by their symbol descriptions, as Node 20, 22 and 24 name them) and the handle's
 // useUserBuffer(). Where any of that is missing (another Node release) it reports false and the socket keeps
-// Node's allocating reads, so the cost of a mismatch is speed, never data.
+// Node's allocating reads, so the cost of a mismatch is speed, never data; test/platform/node-internals.test.ts
+// fails on such a release, so CI says so.
 import type { Socket } from 'node:net'
 import type { Writable } from 'node:stream'
 

@@ -18,7 +18,7 @@
 //    connection and shuts both directions down; and even if it kept them, EventQUICServerConnection (where the
 //    application attaches its stream listener) is dispatched after start(). quic-go coalesces a client's first
 //    STREAM frames with its handshake Finished when the application opens streams at once (Go NodePass opens its
-//    whole pool), so a Go client intermittently lost streams, then its whole connection (issue 13 item 8). A
+//    whole pool), so a Go client intermittently lost streams, then its whole connection. A
 //    server connection now holds stream processing until the application calls releaseStreams() from its
 //    connection handler; quiche keeps the held streams' data meanwhile.
 import { createRequire } from 'node:module'

@@ -4,7 +4,7 @@
 //
 // A held socket is never read here: it stays paused, so every byte and the EOF the user sends meanwhile wait in its
 // buffer (and the kernel's) for the relay, which is the first to resume it. (Resuming it on hand-off, before the
-// relay listened, once let those bytes flow to nobody: issue 12.) A held socket leaves only when its user closes it,
+// relay listened, once let those bytes flow to nobody.) A held socket leaves only when its user closes it,
 // when the listener closes, or when more than MAX_HELD are waiting (the newest is then closed at once).
 import { createServer, isIPv6, type Server, type Socket } from 'node:net'
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram'

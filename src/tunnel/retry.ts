@@ -3,7 +3,7 @@
 // Delays start at 100 ms and double. While the peer cannot be reached at all (nothing listens: the dial is refused,
 // reset or unreachable, or the control connection was lost), they stop doubling at 1 s: such a dial costs the peer's
 // host one SYN and one RST, and a peer that comes back is found within about a second (a 3 s cap made the client
-// wait 2.4 s on median after a restarted server accepted, issue 12). Any other failure (a refused key, a failed
+// wait 2.4 s on median after a restarted server accepted). Any other failure (a refused key, a failed
 // certificate check, a port in use, a pool that never formed) doubles up to NP_SERVICE_COOLDOWN, so a peer that
 // answers but refuses is not asked more than once per cooldown. Every delay is shortened by up to a fifth at random,
 // so that many clients of one restarted server do not dial it in step.

@@ -1,7 +1,7 @@
 // Real-socket fixtures for the data-plane tests: TCP servers on port 0, a tiny A-record DNS server, byte sinks.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import type { TestContext } from 'node:test'
 import { stripAnsi } from '../../src/ansi.js'
@@ -120,4 +120,25 @@ export async function dnsServer(t: TestContext): Promise<DnsFixture> {
   await once(socket, 'listening')
   t.after(() => socket.close())
   return Object.assign(fx, { port: socket.address().port })
+}
+
+/** Connects to `port` and writes 64 KiB chunks as fast as the path takes them, until `stop()` (which closes it). */
+export async function flood(t: TestContext, port: number): Promise<{ stop(): void }> {
+  const client = connect(port, '127.0.0.1')
+  client.on('error', () => {})
+  t.after(() => client.destroy())
+  await once(client, 'connect')
+  const chunk = randomBytes(64 * 1024)
+  let writing = true
+  const pump = (): void => {
+    while (writing && client.write(chunk));
+  }
+  client.on('drain', pump)
+  pump()
+  return {
+    stop() {
+      writing = false
+      client.destroy()
+    },
+  }
 }

@@ -27,8 +27,12 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** `prefix` runs the process under a wrapper command, e.g. `['prlimit', '--nofile=64:64']`. */
 export function startNodePass(url: string, env: NodeJS.ProcessEnv = testEnv(), name = '', prefix: string[] = []): NodePassProc {
-  const argv = [...prefix, process.execPath, BIN, url]
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  return startProcess([...prefix, process.execPath, BIN, url], env, name)
+}
+
+/** Any command (e.g. an installed `nodepass` or the single executable) as a NodePassProc, run in `cwd`. */
+export function startProcess(argv: readonly string[], env: NodeJS.ProcessEnv = testEnv(), name = '', cwd = ROOT): NodePassProc {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   const watchers = new Set<() => void>()
   let partial = ''

@@ -138,6 +138,10 @@ test('flag parsing: subsets, quick mode and exact errors', () => {
   assert.equal(parseArgs(['--only=nope']), 'unknown configuration nope')
   assert.equal(parseArgs(['--runs=0']), '--runs needs an integer 1..60')
   assert.equal(parseArgs(['--tests=bulk,speed']), 'unknown test(s): speed')
+  // the metrics and traffic-history rows run alone
+  const obs = parseArgs(['--tests=observability'])
+  assert.ok(typeof obs !== 'string')
+  assert.deepEqual([...obs.tests], ['observability'])
   assert.match(parseArgs(['--bogus']) as string, /^unknown flag --bogus\nnpm run bench -- \[flags\]/)
 })
 

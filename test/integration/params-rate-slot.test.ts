@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { clientCfg, serverCfg } from '../helpers/config.js'
 import { freePort, sha256, tcpEcho, udpEcho, until } from '../helpers/net.js'
 import { createSocket } from 'node:dgram'
-import { tcpServer } from '../helpers/net-fixtures.js'
+import { flood, tcpServer } from '../helpers/net-fixtures.js'
 import { startPair, startSingle } from '../helpers/tunnel-pair.js'
 
 /**
@@ -15,25 +15,14 @@ import { startPair, startSingle } from '../helpers/tunnel-pair.js'
  * Mbit/s over `windowMs`, measured after the first `burstBytes` (the buckets start full).
  */
 async function throughput(t: TestContext, port: number, received: () => number, burstBytes: number, windowMs: number): Promise<number> {
-  const client = connect(port, '127.0.0.1')
-  client.on('error', () => {})
-  t.after(() => client.destroy())
-  await once(client, 'connect')
-  const chunk = randomBytes(64 * 1024)
-  let writing = true
-  const pump = (): void => {
-    while (writing && client.write(chunk));
-  }
-  client.on('drain', pump)
-  pump()
+  const source = await flood(t, port)
   await until(() => received() >= burstBytes, 30_000, 'initial burst', 5)
   const b0 = received()
   const t0 = performance.now()
   await until(() => performance.now() - t0 >= windowMs, windowMs + 30_000, 'measuring window', 20)
   const bytes = received() - b0
   const secs = (performance.now() - t0) / 1000
-  writing = false
-  client.destroy()
+  source.stop()
   return (bytes * 8) / secs / 1e6
 }
 

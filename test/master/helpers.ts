@@ -84,6 +84,8 @@ export async function startInProcess(
     echo: (l) => lines.push(l),
     ...(opts.sseQueueBytes !== undefined ? { sseQueueBytes: opts.sseQueueBytes } : {}),
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.metricsPublic !== undefined ? { metricsPublic: opts.metricsPublic } : {}),
+    ...(opts.historyFlushMs !== undefined ? { historyFlushMs: opts.historyFlushMs } : {}),
     ...(opts.apiTimeouts !== undefined ? { apiTimeouts: opts.apiTimeouts } : {}),
   })
   t.after(() => master.close())

@@ -78,7 +78,7 @@ test('/openapi.json is a valid OpenAPI 3.1 document covering every route; /docs 
   assert.equal(doc.openapi, '3.1.1')
   assert.deepEqual(doc.servers, [{ url: new URL(api.base).pathname }])
   assert.deepEqual(doc.components.securitySchemes.ApiKeyAuth, { type: 'apiKey', in: 'header', name: 'X-API-Key' })
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/docs', '/events', '/info', '/instances', '/instances/{id}', '/openapi.json', '/tcping'])
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/docs', '/events', '/info', '/instances', '/instances/{id}', '/instances/{id}/traffic', '/metrics', '/openapi.json', '/tcping', '/traffic'])
   for (const s of ['Instance', 'Meta', 'Peer', 'MasterInfo', 'TCPingResult', 'Error', 'CreateInstanceRequest', 'UpdateInstanceRequest', 'PutInstanceRequest'])
     assert.ok(doc.components.schemas[s], s)
   const html = await noKey.req('GET', '/docs')

@@ -36,8 +36,9 @@ test('SSE: initial burst then create, update, log, delete in order', async (t) =
   assert.equal(typeof frame.time, 'string')
   assert.ok(!Number.isNaN(Date.parse(frame.time)))
   await until(() => sse.raw.includes('\n: heartbeat\n\n') || sse.raw.includes(': heartbeat\n\n'), 10_000, 'heartbeat comment')
-  // every frame is exactly `event: instance\ndata: <json>\n\n`
-  for (const block of sse.raw.split('\n\n').filter((b) => b.startsWith('event:'))) assert.match(block, /^event: instance\ndata: \{.*\}$/)
+  // every frame is exactly `event: instance\ndata: <json>\nid: <run>-<seq>\n\n` (the id line: resumable events)
+  for (const block of sse.raw.split('\n\n').filter((b) => b.startsWith('event:')))
+    assert.match(block, /^event: instance\ndata: \{.*\}\nid: [0-9a-f]{8}-\d+$/)
 })
 
 test('SSE: request without the key gets 401', async (t) => {

@@ -1,11 +1,10 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
-import { once } from 'node:events'
 import { pipeline } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { createRateLimiter, createThrottle, createTokenBucket, type RateLimiter } from '../../src/net/rate.js'
-import { readAll, sha256, tcpServer } from '../helpers/net-fixtures.js'
+import { flood, readAll, sha256, tcpServer } from '../helpers/net-fixtures.js'
 
 test('a token bucket starts full and refuses what it does not hold', () => {
   const b = createTokenBucket(1000)
@@ -90,20 +89,10 @@ async function relayThroughput(
     target.on('error', () => {})
     pipeline(user, createThrottle(limiter?.read), createThrottle(limiter?.write), target, () => {})
   })
-  const client = connect(proxy.port, '127.0.0.1')
-  client.on('error', () => {})
-  await once(client, 'connect')
-  const chunk = randomBytes(64 * 1024)
-  let writing = true
-  const pump = (): void => {
-    while (writing && client.write(chunk));
-  }
-  client.on('drain', pump)
-  pump()
+  const source = await flood(t, proxy.port)
   await windowDone
-  writing = false
   const elapsed = performance.now() - windowStart
-  client.destroy()
+  source.stop()
   return (windowBytes * 8) / (elapsed / 1000) / 1e6
 }
 

@@ -10,7 +10,7 @@ import { sourceFiles } from '../helpers/source-files.js'
 
 /** Layers from the bottom up; a module may import its own layer's directory and anything below it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts', 'src/ignore.ts', 'src/ansi.ts', 'src/checkpoint.ts'],
+  ['src/errors.ts', 'src/log.ts', 'src/duration.ts', 'src/env.ts', 'src/version.ts', 'src/wire.ts', 'src/ignore.ts', 'src/ansi.ts', 'src/checkpoint.ts', 'src/embedded.ts'],
   ['src/url/'],
   ['src/net/'],
   ['src/tls/'],

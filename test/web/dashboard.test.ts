@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { freePort, sha256, tcpEcho, tcpRoundTrip } from '../helpers/net.js'
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
+import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
 import { ROOT, startNodePass, testEnv } from '../helpers/proc.js'
 import { HINTS } from '../../src/errors.js'
 
@@ -255,5 +256,151 @@ test('dashboard: reconnects after a master restart and the fresh initial burst r
   await page.waitForSelector('[data-testid=link-state]:text("live")')
   await page.waitForSelector('[data-testid=count]:text("1 of 1")')
   assert.equal(await page.textContent('[data-testid=instance-row] a.name'), 'keep-me')
+  assert.deepEqual(pageErrors, [])
+})
+
+/** A TCP relay in front of the master, so a test can cut the browser's connections and refuse new ones for a while. */
+async function relay(target: number): Promise<{ port: number; cut(): Promise<void>; open(): Promise<void>; close(): Promise<void> }> {
+  const socks = new Set<Socket>()
+  const make = (): NetServer =>
+    createNetServer((a) => {
+      const b = connect(target, '127.0.0.1')
+      socks.add(a).add(b)
+      a.on('close', () => socks.delete(a))
+      b.on('close', () => socks.delete(b))
+      a.on('error', () => b.destroy())
+      b.on('error', () => a.destroy())
+      a.pipe(b).pipe(a)
+    })
+  let srv = make()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as AddressInfo).port
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((r) => srv.close(() => r()))
+    for (const s of socks) s.destroy()
+    await closed
+  }
+  return {
+    port,
+    cut: stop,
+    open: async () => {
+      srv = make()
+      await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r))
+    },
+    close: () => (srv.listening ? stop() : Promise.resolve()),
+  }
+}
+
+test('dashboard: history chart and sparklines from the master; the event stream resumes without losing a log line', { timeout: 180_000 }, async (t) => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
+  const env = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms', NP_HISTORY_FLUSH: '200ms' })
+  let master = startNodePass('master://127.0.0.1:0/api?log=info', env, 'master ')
+  t.after(async () => {
+    await master.stop()
+    await rm(stateDir, { recursive: true, force: true })
+  })
+  const dashUrl = (await master.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
+  const key = (await master.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
+  const mport = Number(new URL(dashUrl).port)
+  const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${dashUrl}api/v1${path}`, {
+      method,
+      headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    const text = await res.text()
+    return text === '' ? undefined : JSON.parse(text)
+  }
+  const echo = await tcpEcho()
+  t.after(() => echo.close())
+  const tunnelPort = await freePort()
+  const publicPort = await freePort()
+  const srv = await api('POST', '/instances', { alias: 'hist-srv', url: `server://127.0.0.1:${tunnelPort}/127.0.0.1:${publicPort}` })
+  const cli = await api('POST', '/instances', { alias: 'hist-cli', url: `client://127.0.0.1:${tunnelPort}/127.0.0.1:${echo.port}?mode=2` })
+  const N = 3 * 1024 * 1024
+  await until(async () => (await api('GET', `/instances/${srv.id}`)).mode > 0, 30_000, 'server up')
+  const payload = randomBytes(N)
+  assert.equal(sha256(await tcpRoundTrip(publicPort, payload)), sha256(payload))
+  await until(async () => {
+    const v = await api('GET', `/instances/${srv.id}`)
+    return v.tcprx === N && v.tcptx === N
+  }, 30_000, 'tcprx = tcptx = N')
+
+  // A master restart: the history comes from disk, not from what a page saw.
+  await master.stop('SIGTERM')
+  master = startNodePass(`master://127.0.0.1:${mport}/api?log=info`, env, 'master2 ')
+  await master.waitFor(/Dashboard: http/)
+  await until(async () => (await api('GET', `/instances/${srv.id}`)).mode > 0, 30_000, 'server up again')
+
+  const proxy = await relay(mport)
+  t.after(() => proxy.close())
+  const ctx = await launchBrowser(t, { viewport: { width: 1400, height: 900 } })
+  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  page.setDefaultTimeout(30_000)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await page.goto(`http://127.0.0.1:${proxy.port}/`)
+  await signIn(page, key)
+  await page.waitForSelector('[data-testid=count]:text("2 of 2")')
+
+  // The sparkline of the server: its 24 hours hold the N bytes in and N out.
+  const row = page.locator('[data-testid=instance-row]', { hasText: 'hist-srv' })
+  const sparkSum = async (): Promise<number> => Number(await row.locator('[data-testid=spark]').getAttribute('data-sum'))
+  await until(async () => (await sparkSum()) >= 2 * N, 30_000, `the sparkline's 24 hours (${await sparkSum()} of ${2 * N})`)
+
+  // The chart reads history at every range, and extends it live.
+  await row.locator('a.name').click()
+  const rxShown = async (): Promise<number> => Number(await page.getAttribute('[data-testid=chart-total]', 'data-rx'))
+  for (const label of ['1 h', '24 h', '7 d', '30 d', '90 d']) {
+    await page.click(`[data-testid=chart-range]:text("${label}")`)
+    await page.waitForFunction(`Number(document.querySelector('[data-testid=chart-total]').dataset.rx) >= ${N}`)
+    assert.ok((await rxShown()) < 2 * N, `${label}: the history counted once`)
+  }
+  await page.click('[data-testid=chart-range]:text("1 h")')
+  await page.waitForFunction(`Number(document.querySelector('[data-testid=chart-total]').dataset.rx) >= ${N}`)
+  const more = randomBytes(N)
+  assert.equal(sha256(await tcpRoundTrip(publicPort, more)), sha256(more))
+  await page.waitForFunction(`Number(document.querySelector('[data-testid=chart-total]').dataset.rx) >= ${2 * N}`)
+
+  // Cut the page's connections and refuse new ones; meanwhile the client restarts (log lines) and gets renamed.
+  const refAbort = new AbortController()
+  t.after(() => refAbort.abort())
+  const reference = await fetch(`${dashUrl}api/v1/events`, { headers: { 'X-API-Key': key }, signal: refAbort.signal })
+  const refLines: string[] = []
+  const refDone = (async () => {
+    const dec = new TextDecoder()
+    let buf = ''
+    for await (const chunk of reference.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true })
+      let i
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '))
+        buf = buf.slice(i + 2)
+        const f = data ? JSON.parse(data.slice(6)) : undefined
+        if (f?.type === 'log' && f.instance.id === cli.id) refLines.push(f.logs)
+      }
+    }
+  })().catch(() => undefined)
+  await proxy.cut()
+  await page.waitForSelector('[data-testid=link-state]:text("reconnecting")')
+  await api('PATCH', `/instances/${cli.id}`, { action: 'restart' })
+  await api('PATCH', `/instances/${cli.id}`, { alias: 'hist-cli-renamed' })
+  await until(() => refLines.length >= 2, 30_000, 'log lines of the restart')
+  const missed = [...refLines]
+  await proxy.open()
+  await page.waitForSelector('[data-testid=link-state]:text("live")')
+  await page.waitForSelector('[data-testid=instance-row] a.name:text("hist-cli-renamed")')
+  await page.click('a[aria-label=Close]')
+  await page.locator('[data-testid=instance-row]', { hasText: 'hist-cli-renamed' }).locator('a.name').click()
+  const logText = async (): Promise<string> => (await page.textContent('[data-testid=log]')) ?? ''
+  await until(async () => {
+    const text = await logText()
+    // eslint-disable-next-line no-control-regex
+    return missed.every((l) => text.includes(l.replace(/\x1b\[[0-9;]*m/g, '')))
+  }, 30_000, `every log line sent while disconnected (${missed.length}) on the page`)
+  const metrics = await (await fetch(`${dashUrl}api/v1/metrics`, { headers: { Authorization: `Bearer ${key}` } })).text()
+  assert.match(metrics, /^nodepass_sse_resumes_total\{result="replayed"\} [1-9]\d*$/m, 'the page resumed from the journal')
+  refAbort.abort()
+  await refDone
   assert.deepEqual(pageErrors, [])
 })

@@ -14,6 +14,34 @@ export interface TcpingResult {
   error: string | null
 }
 
+/** One step of an instance's traffic history: bytes during [t, t + step) and the peaks seen. */
+export interface TrafficPoint {
+  t: number
+  tcprx: number
+  tcptx: number
+  udprx: number
+  udptx: number
+  peak_tcps: number
+  peak_udps: number
+}
+
+export interface InstanceTraffic {
+  id: string
+  range: number
+  step: number
+  from: number
+  to: number
+  points: TrafficPoint[]
+}
+
+export interface AllTraffic {
+  range: number
+  step: number
+  from: number
+  to: number
+  instances: { id: string; points: TrafficPoint[] }[]
+}
+
 export { KEY_ID }
 
 /** A refused request: the HTTP status, and the error's message, stable code and one-line hint as the master sent them. */
@@ -85,6 +113,9 @@ export class Api {
     this.req('PATCH', `/instances/${encodeURIComponent(id)}`, body)
   replaceUrl = (id: string, url: string): Promise<Instance> => this.req('PUT', `/instances/${encodeURIComponent(id)}`, { url })
   remove = (id: string): Promise<void> => this.req('DELETE', `/instances/${encodeURIComponent(id)}`)
+  traffic = (id: string, range: string, step: string): Promise<InstanceTraffic> =>
+    this.req('GET', `/instances/${encodeURIComponent(id)}/traffic?range=${range}&step=${step}`)
+  allTraffic = (range: string, step: string): Promise<AllTraffic> => this.req('GET', `/traffic?range=${range}&step=${step}`)
   tcping = (target: string): Promise<TcpingResult> => this.req('GET', `/tcping?target=${encodeURIComponent(target)}`)
   regenerateKey = (): Promise<Instance> => this.req('PATCH', `/instances/${encodeURIComponent(KEY_ID)}`, { action: 'restart' })
 }

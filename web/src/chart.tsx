@@ -1,29 +1,98 @@
-// A uPlot chart of the last 15 minutes of an instance's traffic rate (bytes/s from counter deltas).
-import { useEffect, useRef } from 'preact/hooks'
+// An instance's traffic chart (uPlot): the master's traffic history for the chosen range (1 h … 90 d), extended live
+// by the SSE updates that arrived since it was fetched; and the list's 24-hour sparkline.
+import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import { rate } from './format.js'
+import type { Api, InstanceTraffic, TrafficPoint } from './api.js'
+import { bytes, rate } from './format.js'
 import type { Sample } from './store.js'
 
-function series(samples: Sample[]): [number[], number[], number[]] {
-  const t: number[] = []
-  const rx: number[] = []
-  const tx: number[] = []
+export const RANGES = [
+  { label: '1 h', range: '1h', step: '1m' },
+  { label: '24 h', range: '24h', step: '5m' },
+  { label: '7 d', range: '7d', step: '1h' },
+  { label: '30 d', range: '30d', step: '6h' },
+  { label: '90 d', range: '90d', step: '1d' },
+] as const
+
+/** History is fetched again this often: the live samples it is extended with cover only the last 15 minutes. */
+const REFETCH_MS = 5 * 60_000
+
+export interface ChartData {
+  t: number[]
+  rx: number[]
+  tx: number[]
+  /** Bytes in and out in the whole chart. */
+  rxBytes: number
+  txBytes: number
+}
+
+const inOf = (p: TrafficPoint): number => p.tcprx + p.udprx
+const outOf = (p: TrafficPoint): number => p.tcptx + p.udptx
+
+/**
+ * History points (bytes per step) plus the live samples newer than the fetch, folded into the same steps, as
+ * rates (bytes/s per step). A sample straddling the fetch counts only what it added after it.
+ */
+export function chartData(h: InstanceTraffic | undefined, samples: readonly Sample[]): ChartData {
+  const out: ChartData = { t: [], rx: [], tx: [], rxBytes: 0, txBytes: 0 }
+  if (!h) return out
+  const rx = new Map<number, number>()
+  const tx = new Map<number, number>()
+  for (const p of h.points) {
+    rx.set(p.t, inOf(p))
+    tx.set(p.t, outOf(p))
+  }
+  const fetched = h.to * 1000
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1]!
     const b = samples[i]!
-    const dt = (b.t - a.t) / 1000
-    if (dt <= 0) continue
-    t.push(b.t / 1000)
-    rx.push(Math.max(0, (b.rx - a.rx) / dt))
-    tx.push(Math.max(0, (b.tx - a.tx) / dt))
+    if (b.t <= fetched) continue
+    const t = Math.floor(b.t / 1000 / h.step) * h.step
+    rx.set(t, (rx.get(t) ?? 0) + Math.max(0, b.rx - a.rx))
+    tx.set(t, (tx.get(t) ?? 0) + Math.max(0, b.tx - a.tx))
   }
-  return [t, rx, tx]
+  for (const t of [...rx.keys()].sort((x, y) => x - y)) {
+    const r = rx.get(t)!
+    const x = tx.get(t) ?? 0
+    out.t.push(t)
+    out.rx.push(r / h.step)
+    out.tx.push(x / h.step)
+    out.rxBytes += r
+    out.txBytes += x
+  }
+  return out
 }
 
-export function TrafficChart({ samples, version }: { samples: Sample[]; version: number }) {
+export function TrafficChart({ api, id, samples, version }: { api: Api; id: string; samples: Sample[]; version: number }) {
+  const [sel, setSel] = useState<number>(0)
+  const [hist, setHist] = useState<InstanceTraffic | undefined>(undefined)
+  const [error, setError] = useState('')
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
+  const r = RANGES[sel]!
+
+  useEffect(() => {
+    let live = true
+    const load = (): void => {
+      api.traffic(id, r.range, r.step).then(
+        (h) => {
+          if (!live) return
+          setHist(h)
+          setError('')
+        },
+        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+      )
+    }
+    setHist(undefined)
+    load()
+    const timer = setInterval(load, REFETCH_MS)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
+  }, [api, id, sel])
+
   useEffect(() => {
     const el = box.current
     if (!el) return
@@ -38,7 +107,7 @@ export function TrafficChart({ samples, version }: { samples: Sample[]; version:
       axes: [{}, { size: 86, values: (_u, vals) => vals.map((v) => rate(v)) }],
       scales: { x: { time: true } },
     }
-    plot.current = new uPlot(opts, series(samples), el)
+    plot.current = new uPlot(opts, [[], [], []], el)
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(240, el.clientWidth), height: 180 }))
     ro.observe(el)
     return () => {
@@ -47,8 +116,44 @@ export function TrafficChart({ samples, version }: { samples: Sample[]; version:
       plot.current = null
     }
   }, [])
+
+  const data = chartData(hist, samples)
   useEffect(() => {
-    plot.current?.setData(series(samples))
-  }, [version])
-  return <div class="chart" ref={box} data-testid="chart" />
+    plot.current?.setData([data.t, data.rx, data.tx])
+  }, [version, hist])
+
+  return (
+    <div>
+      <div class="row wrap" role="group" aria-label="Chart range">
+        {RANGES.map((x, i) => (
+          <button type="button" class={`btn small${i === sel ? ' primary' : ''}`} aria-pressed={i === sel}
+            data-testid="chart-range" onClick={() => setSel(i)}>{x.label}</button>
+        ))}
+        <span class="muted small" data-testid="chart-total" data-rx={data.rxBytes} data-tx={data.txBytes}
+          data-points={data.t.length}>
+          {hist ? `↓ ${bytes(data.rxBytes)} ↑ ${bytes(data.txBytes)} in ${r.label}` : error || 'loading…'}
+        </span>
+      </div>
+      <div class="chart" ref={box} data-testid="chart" />
+    </div>
+  )
+}
+
+/** A 24-hour sparkline of bytes per hour (in + out); the title shows the day's total. */
+export function Sparkline({ points }: { points: readonly TrafficPoint[] | undefined }) {
+  if (!points || points.length === 0) return <span class="spark muted" data-testid="spark">–</span>
+  const v = points.map((p) => inOf(p) + outOf(p))
+  const max = Math.max(1, ...v)
+  const w = 60
+  const h = 16
+  const dx = v.length > 1 ? w / (v.length - 1) : 0
+  const line = v.map((y, i) => `${(i * dx).toFixed(1)},${(h - 1 - (y / max) * (h - 2)).toFixed(1)}`).join(' ')
+  const total = v.reduce((a, b) => a + b, 0)
+  return (
+    <svg class="spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} data-testid="spark" data-sum={total}
+      role="img" aria-label={`${bytes(total)} in the last 24 hours`}>
+      <title>{`${bytes(total)} in the last 24 hours`}</title>
+      <polyline points={line} fill="none" stroke="#2a9d8f" stroke-width="1.5" />
+    </svg>
+  )
 }

@@ -148,8 +148,8 @@ export function DetailPanel({ api, store, id, onError }: { api: Api; store: Stor
         <div><dt>UDP in / out</dt><dd>{bytes(inst.udprx)} / {bytes(inst.udptx)}</dd></div>
       </dl>
       <details class="config"><summary>Full configuration</summary><code>{inst.config.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@')}</code></details>
-      <h3>Traffic, last 15 minutes</h3>
-      <TrafficChart key={id} samples={store.samples.get(id) ?? []} version={store.version} />
+      <h3>Traffic</h3>
+      <TrafficChart key={id} api={api} id={id} samples={store.samples.get(id) ?? []} version={store.version} />
       <h3>Settings</h3>
       <Settings key={id} api={api} inst={inst} onError={onError} />
       <h3>Log</h3>

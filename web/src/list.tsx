@@ -1,7 +1,8 @@
 // The live instance list with filters (text, status, type, tag); rows are memoised so 500 instances stay cheap.
 import { memo } from 'preact/compat'
-import { useState } from 'preact/hooks'
-import type { Api, Instance } from './api.js'
+import { useEffect, useState } from 'preact/hooks'
+import type { Api, Instance, TrafficPoint } from './api.js'
+import { Sparkline } from './chart.js'
 import { bytes, modeName, rate, splitUrl } from './format.js'
 import type { Rate, Store } from './store.js'
 import { InstanceError } from './detail.js'
@@ -9,6 +10,8 @@ import { InstanceError } from './detail.js'
 const STATUSES = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
 export const PAGE = 100
+/** The sparklines' 24-hour history is fetched again this often. */
+const SPARK_REFRESH_MS = 5 * 60_000
 
 function matches(i: Instance, text: string, status: string, type: string, tag: string): boolean {
   if (status !== '' && i.status !== status) return false
@@ -28,6 +31,23 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
   const [type, setType] = useState('')
   const [tag, setTag] = useState('')
   const [limit, setLimit] = useState(PAGE)
+  const [sparks, setSparks] = useState<Map<string, TrafficPoint[]>>(new Map())
+  const ids = [...store.instances.keys()].sort().join(',')
+  useEffect(() => {
+    let live = true
+    const load = (): void => {
+      api.allTraffic('24h', '1h').then(
+        (all) => live && setSparks(new Map(all.instances.map((i) => [i.id, i.points]))),
+        onError,
+      )
+    }
+    load()
+    const timer = setInterval(load, SPARK_REFRESH_MS)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
+  }, [api, ids])
   const all = [...store.instances.values()]
   const tags = new Set<string>()
   for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(`${k}\u0000${v}`)
@@ -64,11 +84,11 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
             <thead>
               <tr>
                 <th>Instance</th><th>Status</th><th>Tunnel → target</th><th>Tags</th><th class="num">Ping</th>
-                <th class="num">Pool</th><th class="num">TCP/UDP</th><th class="num">Rate</th><th class="num">Total</th><th />
+                <th class="num">Pool</th><th class="num">TCP/UDP</th><th class="num">Rate</th><th class="num">Total</th><th>24 h</th><th />
               </tr>
             </thead>
             <tbody>
-              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} api={api} onError={onError} />)}
+              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} spark={sparks.get(i.id)} api={api} onError={onError} />)}
             </tbody>
           </table>
           {shown.length > limit ? (
@@ -85,7 +105,9 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
 }
 
 const Row = memo(
-  function Row({ inst: i, r, api, onError }: { inst: Instance; r: Rate; api: Api; onError: (e: unknown) => void }) {
+  function Row({ inst: i, r, spark, api, onError }: {
+    inst: Instance; r: Rate; spark: TrafficPoint[] | undefined; api: Api; onError: (e: unknown) => void
+  }) {
     const u = splitUrl(i.url)
     const act = (action: string): void => void api.patch(i.id, { action }).catch(onError)
     return (
@@ -105,6 +127,7 @@ const Row = memo(
         <td data-label="TCP/UDP" class="num">{i.tcps}/{i.udps}</td>
         <td data-label="Rate" class="num" data-testid="rate"><span class="pair"><span>↓ {rate(r.rx)}</span> <span>↑ {rate(r.tx)}</span></span></td>
         <td data-label="Total" class="num" data-testid="total"><span class="pair"><span>↓ {bytes(i.tcprx + i.udprx)}</span> <span>↑ {bytes(i.tcptx + i.udptx)}</span></span></td>
+        <td data-label="24 h"><Sparkline points={spark} /></td>
         <td class="actions">
           {i.status === 'running'
             ? <button type="button" class="btn small" onClick={() => act('stop')}>Stop</button>
@@ -113,5 +136,5 @@ const Row = memo(
       </tr>
     )
   },
-  (a, b) => a.inst === b.inst && a.r.rx === b.r.rx && a.r.tx === b.r.tx,
+  (a, b) => a.inst === b.inst && a.r.rx === b.r.rx && a.r.tx === b.r.tx && a.spark === b.spark,
 )

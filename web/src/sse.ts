@@ -1,4 +1,5 @@
-// A fetch-based SSE reader (EventSource cannot send X-API-Key): reconnects with backoff; 401 ends it for good.
+// A fetch-based SSE reader (EventSource cannot send X-API-Key): reconnects with backoff and `Last-Event-ID`, so the
+// master replays what was missed (docs/master.md, resumable events); 401 ends it for good.
 import type { Instance } from './api.js'
 
 export interface Frame {
@@ -20,17 +21,22 @@ export interface EventHandlers {
 const MIN_BACKOFF = 500
 const MAX_BACKOFF = 15_000
 
-/** Parses complete blank-line-separated blocks out of `buf` (the master writes `\n` line ends); returns the rest. */
-export function parseBlocks(buf: string, emit: (data: string) => void): string {
+/**
+ * Parses complete blank-line-separated blocks out of `buf` (the master writes `\n` line ends); returns the rest.
+ * `id` is the block's `id:` field, if it has one.
+ */
+export function parseBlocks(buf: string, emit: (data: string, id: string | undefined) => void): string {
   let i
   while ((i = buf.indexOf('\n\n')) >= 0) {
     const block = buf.slice(0, i)
     buf = buf.slice(i + 2)
     const data: string[] = []
+    let id: string | undefined
     for (const line of block.split('\n')) {
       if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5))
+      else if (line.startsWith('id:')) id = line.slice(line[3] === ' ' ? 4 : 3)
     }
-    if (data.length > 0) emit(data.join('\n'))
+    if (data.length > 0) emit(data.join('\n'), id)
   }
   return buf
 }
@@ -40,6 +46,8 @@ export function openEvents(base: string, key: string, h: EventHandlers): () => v
   let abort: AbortController | undefined
   let backoff = MIN_BACKOFF
   let timer: ReturnType<typeof setTimeout> | undefined
+  /** The id of the last frame handled: sent as Last-Event-ID on the next connect. */
+  let lastId: string | undefined
 
   const run = async (): Promise<void> => {
     if (stopped) return
@@ -47,7 +55,9 @@ export function openEvents(base: string, key: string, h: EventHandlers): () => v
     h.onState('connecting', '')
     let detail = 'connection closed'
     try {
-      const res = await fetch(`${base}/events`, { headers: { 'X-API-Key': key }, signal: abort.signal, cache: 'no-store' })
+      const headers: Record<string, string> = { 'X-API-Key': key }
+      if (lastId !== undefined) headers['Last-Event-ID'] = lastId
+      const res = await fetch(`${base}/events`, { headers, signal: abort.signal, cache: 'no-store' })
       if (res.status === 401) {
         let msg = 'Unauthorized'
         try {
@@ -69,9 +79,10 @@ export function openEvents(base: string, key: string, h: EventHandlers): () => v
       for (;;) {
         const { value, done } = await reader.read()
         if (done) break
-        buf = parseBlocks(buf + dec.decode(value, { stream: true }), (data) => {
+        buf = parseBlocks(buf + dec.decode(value, { stream: true }), (data, id) => {
           try {
             h.onFrame(JSON.parse(data) as Frame)
+            if (id !== undefined) lastId = id
             if (!got) {
               got = true
               backoff = MIN_BACKOFF

@@ -46,9 +46,13 @@ export class Store {
     })
   }
 
-  /** A new stream: its `initial` burst replaces the list (instances it does not name are dropped). */
+  /**
+   * A new stream. If it starts with an `initial` burst, the burst replaces the list (instances it does not name are
+   * dropped); a resumed stream (Last-Event-ID answered from the master's journal) has no burst and keeps the list.
+   */
   streamOpened(): void {
-    this.#seen = new Set()
+    clearTimeout(this.#pruneTimer)
+    this.#seen = undefined
   }
 
   #prune(): void {
@@ -76,7 +80,8 @@ export class Store {
       case 'update':
         if (!inst) return
         if (f.type === 'initial') {
-          this.#seen?.add(inst.id)
+          this.#seen ??= new Set()
+          this.#seen.add(inst.id)
           clearTimeout(this.#pruneTimer)
           this.#pruneTimer = setTimeout(() => this.#prune(), BURST_QUIET_MS)
         }

@@ -4,8 +4,9 @@ import { readFile, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ASSET, embeddedAsset, isSingleExecutable } from '../../embedded.js'
 
-/** dist/src/master/routes/dashboard.js → <package>/web/dist */
+/** dist/src/master/routes/dashboard.js → <package>/web/dist (the single executable serves its embedded copy) */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../../web/dist/', import.meta.url))
 
 const TYPES: Record<string, string> = {
@@ -24,6 +25,15 @@ const TYPES: Record<string, string> = {
 const META = '<meta name="np-api-prefix" content="/api">'
 const metaTag = (prefix: string): string =>
   `<meta name="np-api-prefix" content="${prefix.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">`
+
+async function readIfFile(file: string): Promise<Buffer | undefined> {
+  try {
+    if (!(await stat(file)).isFile()) return undefined
+  } catch {
+    return undefined
+  }
+  return readFile(file)
+}
 
 /**
  * Answers GET/HEAD for `path` (already percent-decoded) from `dir`; false when there is no such file (the caller
@@ -45,12 +55,8 @@ export async function dashboardRoute(
   if (!file.startsWith(root + sep)) return false
   const type = TYPES[extname(file)]
   if (type === undefined) return false
-  try {
-    if (!(await stat(file)).isFile()) return false
-  } catch {
-    return false
-  }
-  let body = await readFile(file)
+  let body = dir === DASHBOARD_DIR && isSingleExecutable() ? embeddedAsset(ASSET.web(rel)) : await readIfFile(file)
+  if (body === undefined) return false
   // The page finds the API under the configured prefix through this one meta tag.
   if (rel === 'index.html') body = Buffer.from(body.toString('utf8').replace(META, metaTag(prefix)))
   res.writeHead(200, {

@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path'
 import type { RouteContext } from '../context.js'
 import { CORS_HEADERS, sendJson } from '../http-util.js'
 import { openApiDocument } from '../openapi.js'
+import { ASSET, embeddedAsset, isSingleExecutable } from '../../embedded.js'
 
-const ASSETS: Record<string, string> = {
+/** The Swagger UI files served under `<base>/docs/` (scripts/build-exe.ts embeds them in the single executable). */
+export const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
@@ -67,7 +69,9 @@ export function docsRoute(ctx: RouteContext): void {
 export async function docsAssetRoute(ctx: RouteContext, name: string): Promise<boolean> {
   const type = ASSETS[name]
   if (type === undefined) return false
-  const body = await readFile(join(swaggerDir(), name))
+  // The single executable carries these files inside (src/embedded.ts).
+  const body = isSingleExecutable() ? embeddedAsset(ASSET.swagger(name)) : await readFile(join(swaggerDir(), name))
+  if (body === undefined) return false
   ctx.res.writeHead(200, {
     'Content-Type': type,
     'Content-Length': body.length,
