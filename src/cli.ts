@@ -3,7 +3,7 @@ import { readObservabilityEnv, readTunables, type ObservabilityEnv, type Tunable
 import { parseUrl } from './url/parse.js'
 import type { AnyConfig, TunnelConfig } from './url/types.js'
 import { createLogger } from './log.js'
-import { describeError } from './errors.js'
+import { ERR, HINTS, describeError, errorInfo, type ErrorCode } from './errors.js'
 import { runTunnel } from './tunnel/run.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -25,8 +25,10 @@ export interface Startup {
   readonly obs: ObservabilityEnv
 }
 
-function fail(issues: readonly string[]): never {
+/** Prints every problem, then the code and hint of each kind of problem (docs/errors.md), and exits 1. */
+function fail(issues: readonly string[], codes: readonly ErrorCode[] = []): never {
   for (const issue of issues) console.error(`Error: ${issue}`)
+  for (const code of codes) console.error(`[${code}] hint: ${HINTS[code]}`)
   process.exit(1)
 }
 
@@ -40,12 +42,14 @@ function main(argv: string[]): void {
   const envIssues = [...(env.ok ? [] : env.issues), ...(obs.ok ? [] : obs.issues)]
   if (argv.length !== 1) {
     for (const issue of envIssues) console.error(`Error: ${issue}`)
+    if (!env.ok) console.error(`[${ERR.ENV_INVALID}] hint: ${HINTS[ERR.ENV_INVALID]}`)
     console.error(USAGE)
     process.exit(1)
   }
   const parsed = parseUrl(argv[0]!)
   const issues = [...envIssues, ...(parsed.ok ? [] : parsed.issues)]
-  if (issues.length > 0 || !env.ok || !obs.ok || !parsed.ok) fail(issues)
+  const codes: ErrorCode[] = [...(env.ok && obs.ok ? [] : [ERR.ENV_INVALID]), ...(parsed.ok ? [] : [parsed.code])]
+  if (issues.length > 0 || !env.ok || !obs.ok || !parsed.ok) fail(issues, codes)
   const startup: Startup = { config: parsed.config, tunables: env.tunables, warnings: parsed.warnings, obs: obs.obs }
   dispatch(startup)
 }
@@ -57,7 +61,7 @@ function dispatch(startup: Startup): void {
     case 'client':
       return runTunnelProcess(config, startup)
     case 'master':
-      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)]))
+      runMaster(config, startup).catch((err: unknown) => fail([describeError(err)], [errorInfo(err).code]))
       return
   }
 }

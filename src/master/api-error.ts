@@ -1,26 +1,30 @@
-// The master's HTTP errors: upstream's message in `error`, plus a stable `code` (documented in docs/master.md).
-export const API_ERR = {
-  BAD_REQUEST: 'NP_ERR_BAD_REQUEST',
-  CONFIG_INVALID: 'NP_ERR_CONFIG_INVALID',
-  UNAUTHORIZED: 'NP_ERR_UNAUTHORIZED',
-  FORBIDDEN: 'NP_ERR_FORBIDDEN',
-  NOT_FOUND: 'NP_ERR_INSTANCE_NOT_FOUND',
-  METHOD_NOT_ALLOWED: 'NP_ERR_METHOD_NOT_ALLOWED',
-  CONFLICT: 'NP_ERR_CONFLICT',
-  BODY_TOO_LARGE: 'NP_ERR_BODY_TOO_LARGE',
-  INTERNAL: 'NP_ERR_INTERNAL',
-} as const
-export type ApiErrorCode = (typeof API_ERR)[keyof typeof API_ERR]
+// The master's HTTP errors: the one NodePassError scheme (src/errors.ts) with the HTTP status as a property. The body
+// is upstream's `{"error": message}` plus our stable `code` and its one-line `hint` (docs/errors.md).
+import { ERR, NodePassError, type ErrorCode } from '../errors.js'
 
-export class ApiError extends Error {
+/** The codes the HTTP API answers with (a subset of ERR, kept under the names the routes use). */
+export const API_ERR = {
+  BAD_REQUEST: ERR.BAD_REQUEST,
+  CONFIG_INVALID: ERR.CONFIG_INVALID,
+  UNAUTHORIZED: ERR.UNAUTHORIZED,
+  FORBIDDEN: ERR.FORBIDDEN,
+  NOT_FOUND: ERR.INSTANCE_NOT_FOUND,
+  METHOD_NOT_ALLOWED: ERR.METHOD_NOT_ALLOWED,
+  CONFLICT: ERR.CONFLICT,
+  BODY_TOO_LARGE: ERR.BODY_TOO_LARGE,
+  INTERNAL: ERR.INTERNAL,
+} as const
+export type ApiErrorCode = ErrorCode
+
+/** A NodePassError with an explicit HTTP status and extra body fields (e.g. `issues`). */
+export class ApiError extends NodePassError {
   constructor(
-    readonly status: number,
-    readonly code: ApiErrorCode,
+    status: number,
+    code: ErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
   ) {
-    super(message)
-    this.name = 'ApiError'
+    super(code, message, { status })
   }
 }
 

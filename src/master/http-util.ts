@@ -1,5 +1,6 @@
 // Small node:http helpers: CORS, JSON replies, bounded JSON body reading.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { NodePassError } from '../errors.js'
 import { API_ERR, ApiError, invalidBody } from './api-error.js'
 
 /** Request bodies larger than this are refused with 413 before they are parsed. */
@@ -30,8 +31,10 @@ export function sendNoContent(res: ServerResponse, status = 204): void {
   res.end()
 }
 
-export function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.status, { error: err.message, code: err.code, ...err.extra })
+/** `{"error": message, "code": code, "hint": hint}` (+ `issues` etc.) with the error's HTTP status. */
+export function sendError(res: ServerResponse, err: NodePassError): void {
+  const extra = err instanceof ApiError ? err.extra : {}
+  sendJson(res, err.status, { error: err.message, code: err.code, hint: err.hint, ...extra })
 }
 
 /**

@@ -37,5 +37,9 @@ export function keyView(alias: string, apiKey: string, masterId: string): Instan
     tcps: 0,
     udps: 0,
     ...zeroCounters(),
+    state: '',
+    errorCode: '',
+    errorMessage: '',
+    errorHint: '',
   }
 }

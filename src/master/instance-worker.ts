@@ -2,7 +2,8 @@
 import { Worker } from 'node:worker_threads'
 import type { Tunables } from '../env.js'
 import type { LineLevel } from '../log.js'
-import type { TunnelStats } from '../tunnel/types.js'
+import type { ErrorInfo } from '../errors.js'
+import type { TunnelState, TunnelStats } from '../tunnel/types.js'
 import { ASSET, embeddedText } from '../embedded.js'
 import { isFromWorker, type ToWorker, type WorkerInit } from './ipc.js'
 
@@ -13,8 +14,10 @@ export interface WorkerHandlers {
   running(): void
   log(line: string, level: LineLevel): void
   stats(stats: TunnelStats): void
+  /** Every change of the tunnel's typed state. */
+  state(state: TunnelState): void
   /** The instance could not start (bad URL, unreadable files, the tunnel threw while starting). */
-  fatal(message: string): void
+  fatal(error: ErrorInfo): void
   /** The worker ended without being asked to: a crash, an uncaught error, an out-of-memory kill. */
   died(reason: string): void
 }
@@ -57,9 +60,11 @@ export class InstanceWorker {
           return h.log(m.line, m.level)
         case 'stats':
           return h.stats(m.stats)
+        case 'state':
+          return h.state(m.state)
         case 'fatal':
           this.#stopping = true
-          h.fatal(m.message)
+          h.fatal(m.error)
           void this.#worker.terminate()
           return
         case 'stopped':

@@ -1,7 +1,8 @@
 // Typed messages between the master (parent) and an instance worker thread.
 import type { Tunables } from '../env.js'
 import type { LineLevel } from '../log.js'
-import type { TunnelStats } from '../tunnel/types.js'
+import type { ErrorInfo } from '../errors.js'
+import type { TunnelState, TunnelStats } from '../tunnel/types.js'
 
 /** workerData of an instance worker. */
 export interface WorkerInit {
@@ -14,35 +15,16 @@ export interface WorkerInit {
 
 export type ToWorker = { t: 'stop' }
 
+/** Stats and state travel as typed messages; log lines are for people and never read back. */
 export type FromWorker =
   | { t: 'running' }
   | { t: 'log'; line: string; level: LineLevel }
   | { t: 'stats'; stats: TunnelStats }
+  /** Every change of the tunnel's typed state (src/tunnel/health.ts). */
+  | { t: 'state'; state: TunnelState }
   /** The instance cannot run (bad URL, unreadable files, the tunnel threw while starting). */
-  | { t: 'fatal'; message: string }
+  | { t: 'fatal'; error: ErrorInfo }
   | { t: 'stopped' }
-
-/** upstream's CHECK_POINT regex (docs/protocol.md §3), unanchored. */
-export const CHECKPOINT_RE =
-  /CHECK_POINT\|MODE=(\d+)\|PING=(\d+)ms\|POOL=(\d+)\|TCPS=(\d+)\|UDPS=(\d+)\|TCPRX=(\d+)\|TCPTX=(\d+)\|UDPRX=(\d+)\|UDPTX=(\d+)/
-
-/** The figures of a CHECK_POINT log line, or undefined when the line is not one. */
-export function parseCheckpoint(line: string): TunnelStats | undefined {
-  const m = CHECKPOINT_RE.exec(line)
-  if (!m) return undefined
-  const n = m.slice(1).map(Number)
-  return {
-    mode: n[0]!,
-    ping: n[1]!,
-    pool: n[2]!,
-    tcps: n[3]!,
-    udps: n[4]!,
-    tcprx: n[5]!,
-    tcptx: n[6]!,
-    udprx: n[7]!,
-    udptx: n[8]!,
-  }
-}
 
 export function isFromWorker(v: unknown): v is FromWorker {
   return v !== null && typeof v === 'object' && typeof (v as { t?: unknown }).t === 'string'

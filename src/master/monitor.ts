@@ -2,7 +2,8 @@
 // instances in `error` are restarted (every NP_RELOAD_INTERVAL), `restart: true` instances start at master start.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { EventBus } from './events.js'
-import { countError, instanceView, type Instance } from './instance.js'
+import { ERR, NodePassError } from '../errors.js'
+import { countError, instanceView, setInstanceError, type Instance } from './instance.js'
 import { RESTART_GAP_MS, type Supervisor } from './supervisor.js'
 
 /** Checkpoints missing for this many report intervals make a running instance `error`. */
@@ -26,8 +27,10 @@ export class Monitor {
     const stale = STALE_INTERVALS * this.#reportIntervalMs
     for (const inst of this.#all()) {
       if (inst.status === 'running' && inst.lastCheckPoint !== undefined && now - inst.lastCheckPoint > stale) {
-        inst.status = 'error'
-        countError(inst, '')
+        const secs = Math.round((now - inst.lastCheckPoint) / 1000)
+        const err = new NodePassError(ERR.INSTANCE_UNRESPONSIVE, `instance ${inst.rec.id}: no checkpoint for ${secs}s (expected every ${this.#reportIntervalMs}ms)`)
+        setInstanceError(inst, err.toJSON())
+        countError(inst, err.code)
         this.#bus.publish('update', instanceView(inst))
       }
     }

@@ -2,11 +2,12 @@
 // log, checkpoint, death) and the restart backoff after a worker dies.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Tunables } from '../env.js'
+import { ERR, NodePassError, formatErrorInfo, type ErrorInfo } from '../errors.js'
 import { formatLine, type Logger } from '../log.js'
 import type { TunnelStats } from '../tunnel/types.js'
 import type { EventBus } from './events.js'
 import type { TrafficHistory } from './history.js'
-import { clearFigures, countError, instanceView, type Instance } from './instance.js'
+import { applyTunnelState, countError, instanceView, setInstanceError, setStopped, type Instance } from './instance.js'
 import { InstanceWorker } from './instance-worker.js'
 import { applyCheckpoint, startBaseline } from './traffic.js'
 
@@ -93,23 +94,31 @@ export class Supervisor {
     inst.traffic = startBaseline(inst.rec.totals)
     inst.lastCheckPoint = undefined
     inst.startedAt = Date.now()
+    inst.tunnel = undefined
     const worker = new InstanceWorker(
       { id: inst.rec.id, url: inst.rec.url, tunables: this.#o.tunables, tunnelModule: this.#o.tunnelModule },
       {
         running: () => {
           if (inst.worker !== worker || inst.deleted) return
-          inst.status = 'running'
-          this.#publish(inst)
+          if (applyTunnelState(inst, inst.tunnel ?? { state: 'starting' })) this.#publish(inst)
         },
         log: (line) => this.#onLog(inst, line),
         stats: (s) => {
           if (inst.worker === worker) this.#onStats(inst, s)
         },
-        fatal: (msg) => {
-          if (inst.worker === worker) this.#onDied(inst, `Instance failed to start: ${msg}`)
+        state: (s) => {
+          if (inst.worker !== worker || inst.deleted) return
+          inst.tunnel = s
+          // errors by code (metrics): each failed attempt, and each time connections start failing with a code
+          if (s.state === 'error' || s.state === 'degraded') countError(inst, s.error.code)
+          if (applyTunnelState(inst, s)) this.#publish(inst)
+        },
+        fatal: (error) => {
+          if (inst.worker === worker) this.#onDied(inst, 'Instance failed to start', error)
         },
         died: (reason) => {
-          if (inst.worker === worker) this.#onDied(inst, `Instance worker ended: ${reason}`)
+          if (inst.worker === worker)
+            this.#onDied(inst, 'Instance worker ended', new NodePassError(ERR.INSTANCE_CRASHED, `instance ${inst.rec.id}: ${reason}`).toJSON())
         },
       },
     )
@@ -124,22 +133,16 @@ export class Supervisor {
     const w = inst.worker
     if (w) await w.stop(STOP_GRACE_MS)
     if (inst.worker === w) inst.worker = undefined
-    inst.status = 'stopped'
-    clearFigures(inst)
+    setStopped(inst)
     inst.lastCheckPoint = undefined
     this.#publish(inst)
     if (!inst.deleted) await this.#o.save().catch(() => undefined)
   }
 
+  /** Log lines are echoed and streamed for people; the instance's state comes from typed messages only. */
   #onLog(inst: Instance, line: string): void {
     if (inst.deleted) return
     this.#o.echo(`${line} [${inst.rec.id}]`)
-    const isError = line.includes('Server error:') || line.includes('Client error:')
-    if (isError) countError(inst, line)
-    if (isError && inst.status !== 'error') {
-      inst.status = 'error'
-      clearFigures(inst)
-    }
     this.#o.bus.publish('log', instanceView(inst), line)
   }
 
@@ -153,18 +156,19 @@ export class Supervisor {
     applyCheckpoint(inst.traffic, s, inst.rec.totals)
     this.#o.history?.observe(inst.rec.id, inst.rec.totals, s.tcps, s.udps)
     inst.lastCheckPoint = Date.now()
-    if (inst.status === 'error') inst.status = 'running'
+    // A stalled instance (see Monitor.markStale) that reports again returns to its tunnel's state.
+    if (inst.error?.code === ERR.INSTANCE_UNRESPONSIVE && inst.tunnel) applyTunnelState(inst, inst.tunnel)
     this.#o.trafficChanged()
     this.#publish(inst)
   }
 
-  #onDied(inst: Instance, reason: string): void {
+  #onDied(inst: Instance, what: string, error: ErrorInfo): void {
     inst.worker = undefined
     if (inst.deleted || this.#closed) return
-    inst.status = 'error'
-    clearFigures(inst)
-    countError(inst, reason)
-    this.#onLog(inst, formatLine('error', reason))
+    setInstanceError(inst, error)
+    countError(inst, error.code)
+    inst.tunnel = undefined
+    this.#onLog(inst, formatLine('error', `${what}: ${formatErrorInfo(error)}`))
     this.#publish(inst)
     if (!inst.rec.restart) return
     if (Date.now() - inst.startedAt >= STABLE_RUN_MS) inst.backoffMs = 1000

@@ -2,6 +2,8 @@
 import type { TunnelStats } from '../checkpoint.js'
 
 export type InstanceStatus = 'running' | 'stopped' | 'error'
+/** The typed state behind `status` (docs/errors.md): running = starting|ready|degraded; error = error or starting again after one. */
+export type InstanceState = 'stopped' | 'starting' | 'ready' | 'degraded' | 'error'
 
 export interface Peer {
   sid: string
@@ -14,7 +16,12 @@ export interface Meta {
   tags: Record<string, string>
 }
 
-/** What the API returns (mode…udptx from TunnelStats); JSON field order as upstream. `********` uses type '' and status ''. */
+/**
+ * What the API returns (mode…udptx from TunnelStats); JSON field order as upstream, our additions last.
+ * `********` uses type '' and status ''. state/errorCode/errorMessage/errorHint are additions (docs/errors.md): the
+ * typed state, and while the instance is in error or degraded the error's stable code, message and one-line hint
+ * ('' otherwise).
+ */
 export interface InstanceView extends TunnelStats {
   id: string
   alias: string
@@ -24,6 +31,11 @@ export interface InstanceView extends TunnelStats {
   config: string
   restart: boolean
   meta: Meta
+  state: InstanceState | ''
+  /** An NP_ERR_* code (src/errors.ts) or ''. A plain string here: the dashboard reads this file too. */
+  errorCode: string
+  errorMessage: string
+  errorHint: string
 }
 
 export const COUNTERS = ['tcprx', 'tcptx', 'udprx', 'udptx'] as const

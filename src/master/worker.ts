@@ -1,12 +1,13 @@
-// Entry of an instance worker thread: parses the instance URL, runs the tunnel, reports state, stats and log lines.
+// Entry of an instance worker thread: parses the instance URL, runs the tunnel, reports its typed state, stats and
+// log lines (each as its own typed message: nothing is read back out of the log text).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
-import { describeError } from '../errors.js'
+import { ConfigError, errorInfo } from '../errors.js'
 import { createLogger } from '../log.js'
 import type { TunnelDeps, RunningTunnel } from '../tunnel/types.js'
 import type { TunnelConfig } from '../url/types.js'
 import { parseTunnelUrl } from '../url/parse.js'
 import { isSingleExecutable } from '../embedded.js'
-import { CHECKPOINT_RE, type FromWorker, type ToWorker, type WorkerInit } from './ipc.js'
+import type { FromWorker, ToWorker, WorkerInit } from './ipc.js'
 
 type RunTunnel = (config: TunnelConfig, deps: TunnelDeps) => RunningTunnel
 
@@ -21,7 +22,7 @@ const post = (m: FromWorker): void => port.postMessage(m)
 async function main(): Promise<void> {
   const parsed = parseTunnelUrl(init.url, { checkFiles: true })
   if (!parsed.ok) {
-    post({ t: 'fatal', message: parsed.issues.join('; ') })
+    post({ t: 'fatal', error: new ConfigError(parsed.issues, parsed.code).toJSON() })
     return
   }
   const config = parsed.config
@@ -30,10 +31,7 @@ async function main(): Promise<void> {
     secrets: [config.key],
     // upstream's coloured lines in SSE `log` events (panels render them); the master strips them for a plain stdout
     colour: true,
-    sink: (line, level) => {
-      // CHECK_POINT figures travel as typed `stats` messages; the line itself is neither echoed nor streamed.
-      if (!CHECKPOINT_RE.test(line)) post({ t: 'log', line, level })
-    },
+    sink: (line, level) => post({ t: 'log', line, level }),
   })
   for (const w of parsed.warnings) log.warn(w)
   // The single executable's worker bundle carries the tunnel core inside (src/embedded.ts).
@@ -41,7 +39,10 @@ async function main(): Promise<void> {
   const tunnel = mod.runTunnel(config, {
     log,
     tunables: init.tunables,
+    // CHECK_POINT figures travel as typed `stats` messages; no CHECK_POINT line is logged (none is echoed or streamed).
+    checkpointLines: false,
     onCheckpoint: (stats) => post({ t: 'stats', stats: { ...stats } }),
+    onState: (state) => post({ t: 'state', state }),
   })
   post({ t: 'running' })
   port.on('message', (m: ToWorker) => {
@@ -58,5 +59,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  post({ t: 'fatal', message: describeError(err) })
+  post({ t: 'fatal', error: errorInfo(err) })
 })

@@ -184,7 +184,7 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
       }
       const onConnect = (): void => done(undefined)
       const onAbort = (): void => done(new NodePassError(ERR.CLOSED, 'dial aborted'))
-      const timer = setTimeout(() => done(new Error(`timeout after ${timeoutMs}ms`)), timeoutMs)
+      const timer = setTimeout(() => done(Object.assign(new Error(`timeout after ${timeoutMs}ms`), { code: 'ETIMEDOUT' })), timeoutMs)
       const onError = (err: Error): void => done(err)
       socket.once('connect', onConnect)
       socket.on('error', onError)

@@ -70,7 +70,7 @@ export function createDnsResolver(cfg: DnsConfig, opts: DnsResolverOptions = {})
     } catch (err) {
       const fallback = lastGood.get(host)
       if (fallback !== undefined) return fallback
-      throw new NodePassError(ERR.DIAL_FAILED, `resolve ${host}: ${describeError(err)}`, { cause: err })
+      throw new NodePassError(ERR.DNS_FAILED, `resolve ${host}: ${describeError(err)}`, { cause: err })
     }
   }
 

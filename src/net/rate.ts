@@ -16,6 +16,8 @@ export interface TokenBucket {
   refill(): void
   /** Releases every waiter and stops the timer; later takes resolve at once. */
   close(): void
+  /** How many requests had to wait for tokens so far (the tunnel reports `NP_ERR_RATE_LIMITED` while it grows). */
+  readonly waits: number
 }
 
 interface Waiter {
@@ -61,8 +63,12 @@ export function createTokenBucket(bytesPerSecond: number, now: () => number = ()
     timer = setTimeout(serve, waitMs)
   }
 
+  let waits = 0
   return {
     bytesPerSecond,
+    get waits() {
+      return waits
+    },
     tryTake(n) {
       if (closed) return true
       if (queue.length > 0) return false
@@ -73,6 +79,7 @@ export function createTokenBucket(bytesPerSecond: number, now: () => number = ()
     },
     take(n) {
       if (this.tryTake(n)) return Promise.resolve()
+      waits++
       return new Promise<void>((resolve) => {
         queue.push({ n, resolve })
         schedule()

@@ -72,18 +72,18 @@ export function loadPair(crtPath: string, keyPath: string): CertPair {
   try {
     cert = readFileSync(crtPath, 'utf8')
   } catch (err) {
-    throw new NodePassError(ERR.TLS_FAILED, `cannot read crt ${crtPath}: ${describeError(err)}`)
+    throw new NodePassError(ERR.TLS_FILES, `cannot read crt ${crtPath}: ${describeError(err)}`)
   }
   try {
     key = readFileSync(keyPath, 'utf8')
   } catch (err) {
-    throw new NodePassError(ERR.TLS_FAILED, `cannot read key ${keyPath}: ${describeError(err)}`)
+    throw new NodePassError(ERR.TLS_FILES, `cannot read key ${keyPath}: ${describeError(err)}`)
   }
   try {
     createSecureContext({ cert, key })
     new X509Certificate(cert)
   } catch (err) {
-    throw new NodePassError(ERR.TLS_FAILED, `crt ${crtPath} / key ${keyPath} unusable: ${describeError(err)}`)
+    throw new NodePassError(ERR.TLS_FILES, `crt ${crtPath} / key ${keyPath} unusable: ${describeError(err)}`)
   }
   return { cert, key }
 }

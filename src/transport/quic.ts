@@ -270,7 +270,7 @@ class QuicClientTransport implements ClientTransport {
       if (err instanceof errors.ErrorQUICConnectionLocalTLS) {
         const name = opts.tls.mode === 2 && opts.tls.servername !== 'none' ? opts.tls.servername : opts.host
         throw new NodePassError(
-          ERR.TLS_FAILED,
+          ERR.TLS_UNTRUSTED,
           `dial ${where}/quic: certificate verification failed: the server's certificate is not signed by a trusted CA (system store or NODE_EXTRA_CA_CERTS) or not valid for ${name}`,
           { cause: err },
         )

@@ -13,7 +13,7 @@ export function connectCommon(opts: ClientTransportOptions, host: string): TcpNe
 export function settleDial(opts: ClientTransportOptions, sock: Socket, ready: 'connect' | 'secureConnect', fp: () => string | undefined): Promise<PoolStream> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => sock.destroy(new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: timeout`)),
+      () => sock.destroy(new NodePassError(ERR.TARGET_TIMEOUT, `dial ${opts.host}:${opts.port}: timeout`)),
       opts.tunables.tcpDialTimeoutMs,
     )
     const fail = (err: Error): void => {

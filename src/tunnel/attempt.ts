@@ -6,6 +6,7 @@ import type { ServerCredentials } from '../tls/certs.js'
 import type { Counters } from './stats.js'
 import type { TunnelStats } from './types.js'
 import type { DataPlane } from '../net/plane.js'
+import type { TunnelHealth } from './health.js'
 import type { Ingress } from './ingress.js'
 
 /** Given to every start attempt of one tunnel; lives as long as the tunnel, across restarts. */
@@ -13,7 +14,10 @@ export interface AttemptContext {
   readonly log: Logger
   readonly tunables: Tunables
   readonly counters: Counters
-  readonly onCheckpoint: ((s: TunnelStats) => void) | undefined
+  /** Reports a checkpoint: the CHECK_POINT line (unless the host turned it off) and TunnelDeps.onCheckpoint. */
+  readonly onCheckpoint: (s: TunnelStats) => void
+  /** The typed state (src/tunnel/health.ts): attempts, readiness and per-connection failures report here. */
+  readonly health: TunnelHealth
   /** rate/block/proxy/dns/dial/lbs of this instance (src/net/plane.ts); one per process run, refilled on restart. */
   readonly plane: DataPlane
   /** The server certificate (tls=1 kept across restarts; tls=2 reloads itself). */

@@ -77,13 +77,14 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
       control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
     } catch {
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
-      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`)
+      // The pool dial's failure (an untrusted certificate, a refused port…) gives the code when there is one.
+      throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`, filler.lastError ? { cause: filler.lastError } : undefined)
     }
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
       cfg, pool, counters, log, tunables, plane: rt.plane,
-      onCheckpoint: rt.onCheckpoint,
+      onCheckpoint: rt.onCheckpoint, health: rt.health,
     })
     const s = session
     filler.busy = () => s.settingUp > 0

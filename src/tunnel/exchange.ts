@@ -10,6 +10,7 @@ import type { TunnelConfig } from '../url/types.js'
 import type { ConnPool, PoolConn } from './pool.js'
 import type { Counters } from './stats.js'
 import type { Signal } from '../wire.js'
+import type { TunnelHealth } from './health.js'
 import { paced, replay, type DataPlane } from '../net/plane.js'
 import { splitHostPort } from '../url/address.js'
 import { relay } from './relay.js'
@@ -30,6 +31,8 @@ export interface ExchangeContext {
   send(sig: Signal): void
   /** Every stream and socket in use, destroyed when the tunnel stops. */
   readonly live: Set<{ destroy(): void }>
+  /** Per-connection failures are reported here: logged with code and hint, the tunnel marked degraded. */
+  readonly health: TunnelHealth
   /** Gives an unserved user back to the ingress to hold for the next tunnel (its bytes still unread). */
   readonly requeue?: ((user: Socket) => void) | undefined
 }
@@ -73,7 +76,7 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
       if (sniffed.head.length > 0) user.unshift(sniffed.head)
       return ctx.requeue(user)
     }
-    ctx.log.warn(`Ingress TCP from ${remote}: ${describeError(err)}`)
+    ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
     return void user.destroy()
   }
   // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead.
@@ -112,7 +115,7 @@ async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'):
       return undefined
     }
     ctx.pool.errors++
-    ctx.log.error(`Egress ${kind} ${sig.id}: ${describeError(err)}`)
+    ctx.health.problem(`Egress ${kind} ${sig.id}`, err)
     return undefined
   }
 }
@@ -133,7 +136,7 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   } catch (err) {
     release()
     conn.stream.destroy()
-    return ctx.log.error(`Egress TCP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+    return void ctx.health.problem(`Egress TCP for ${sig.remote ?? '?'}`, err)
   }
   if (conn.stream.destroyed) {
     release()
@@ -200,7 +203,7 @@ class UdpSessionIn {
     ctx.pool.acquire(ctx.tunables.poolGetTimeoutMs).then(
       (conn) => this.#attach(conn),
       (err: unknown) => {
-        ctx.log.warn(`Ingress UDP from ${remote}: ${describeError(err)}`)
+        ctx.health.problem(`Ingress UDP from ${remote}`, err, 'warn')
         this.close()
       },
     )
@@ -269,7 +272,7 @@ export async function egressUdp(ctx: ExchangeContext, sig: Signal): Promise<void
   try {
     sock = (await ctx.plane.dialer.dialUdp()).socket
   } catch (err) {
-    ctx.log.error(`Egress UDP for ${sig.remote ?? '?'}: ${describeError(err)}`)
+    ctx.health.problem(`Egress UDP for ${sig.remote ?? '?'}`, err)
     return close()
   }
   if (stream.destroyed) return close()

@@ -3,7 +3,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { loadHttps } from '../tls/lazy.js'
 import type { Socket } from 'node:net'
-import { NodePassError, ERR, describeError } from '../errors.js'
+import { NodePassError, ERR, describeError, type ErrorCode } from '../errors.js'
 import type { Logger } from '../log.js'
 import {
   CAPABILITY_HEADER, FEATURES, FEATURES_HEADER, TS_CAPABILITY, knownFeatures, checkAuthorization, decodeHandshakeConfig, encodeHandshakeConfig, handshakeToken,
@@ -98,9 +98,9 @@ export async function clientHandshake(opts: ClientHandshakeOptions): Promise<Han
       },
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
-    const fail = (msg: string, cause?: unknown): void => {
+    const fail = (msg: string, cause?: unknown, code: ErrorCode = ERR.HANDSHAKE_FAILED): void => {
       req.destroy()
-      reject(new NodePassError(ERR.HANDSHAKE_FAILED, `tunnelHandshake: ${msg}`, cause ? { cause } : undefined))
+      reject(new NodePassError(code, `tunnelHandshake: ${msg}`, cause ? { cause } : undefined))
     }
     req.on('timeout', () => fail(`no answer from ${joinHostPort(opts.host, opts.port)} within ${opts.timeoutMs}ms`))
     req.on('error', (err) => fail(describeError(err), err))
@@ -109,19 +109,18 @@ export async function clientHandshake(opts: ClientHandshakeOptions): Promise<Han
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > 4096) fail('reply too large')
+        if (size > 4096) fail('reply too large', undefined, ERR.PROTOCOL_MISMATCH)
         else chunks.push(c)
       })
       res.on('error', (err) => fail(describeError(err), err))
       res.on('end', () => {
-        if (res.statusCode !== 200) {
-          const hint = res.statusCode === 401 ? ' Unauthorized (wrong tunnel key?)' : ''
-          return fail(`status ${res.statusCode}${hint}`)
-        }
+        if (res.statusCode === 401) return fail(`status 401 Unauthorized (wrong tunnel key?)`, undefined, ERR.AUTH_FAILED)
+        // Any other answer comes from something that is not a NodePass server of a compatible version.
+        if (res.statusCode !== 200) return fail(`status ${res.statusCode}`, undefined, ERR.PROTOCOL_MISMATCH)
         try {
           resolve(decodeHandshakeConfig(Buffer.concat(chunks).toString('utf8')))
         } catch (err) {
-          fail(describeError(err), err)
+          fail(describeError(err), err, ERR.PROTOCOL_MISMATCH)
         }
       })
     })

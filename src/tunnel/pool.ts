@@ -233,7 +233,7 @@ export class ConnPool {
         const keep = this.#any.filter((w) => this.#deadline(w) > now)
         this.#any.length = 0
         for (const w of keep) this.#any.push(w)
-        for (const w of late) w.reject(new NodePassError(ERR.POOL_TIMEOUT, 'acquire: request timeout'))
+        for (const w of late) w.reject(new NodePassError(ERR.POOL_EXHAUSTED, 'acquire: request timeout'))
       }
       this.#armSweep()
     }, Math.max(1, first - monotonicMs()))

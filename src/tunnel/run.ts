@@ -1,13 +1,15 @@
 // runTunnel: keeps a server:// or client:// tunnel up. Any failure logs `Server error:`/`Client error:` with the
-// cause, everything is closed, and the tunnel starts again — forever, until close(). The wait before a restart
+// cause, its code and hint, sets the typed state `error` (src/tunnel/health.ts), everything is closed, and the tunnel
+// starts again — forever, until close(). The wait before a restart
 // (retry.ts) starts at 100 ms and doubles, up to 1 s while the peer is unreachable and up to NP_SERVICE_COOLDOWN
 // otherwise; a run that stayed up for a cooldown starts over at 100 ms. The ingress listener stays bound across
 // restarts (Runtime.ingress) and holds the users who arrive meanwhile.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describeError } from '../errors.js'
+import { describeError, formatErrorInfo, type ErrorInfo } from '../errors.js'
 import type { TunnelConfig } from '../url/types.js'
 import { describeConfig } from '../url/format.js'
-import { Counters } from './stats.js'
+import { Counters, checkpointLine } from './stats.js'
+import { TunnelHealth } from './health.js'
 import { startSingle } from './single.js'
 import { Ingress } from './ingress.js'
 import type { Attempt, AttemptContext } from './attempt.js'
@@ -43,18 +45,25 @@ async function startAttempt(cfg: TunnelConfig, rt: AttemptContext): Promise<Atte
 }
 
 export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
-  const counters = new Counters()
+  const plane = createDataPlane(cfg, {
+    log: deps.log,
+    tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
+    udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
+    bufferSize: deps.tunables.tcpDataBufSize,
+  })
+  const health = new TunnelHealth({ log: deps.log, quietMs: deps.tunables.reportIntervalMs, onState: deps.onState, rate: plane.rate })
+  const counters = new Counters(health)
+  const lines = deps.checkpointLines !== false
   const rt: AttemptContext = {
     log: deps.log,
     tunables: deps.tunables,
     counters,
-    onCheckpoint: deps.onCheckpoint,
-    plane: createDataPlane(cfg, {
-      log: deps.log,
-      tcpDialTimeoutMs: deps.tunables.tcpDialTimeoutMs,
-      udpDialTimeoutMs: deps.tunables.udpDialTimeoutMs,
-      bufferSize: deps.tunables.tcpDataBufSize,
-    }),
+    onCheckpoint: (stats) => {
+      if (lines) deps.log.event(checkpointLine(stats))
+      deps.onCheckpoint?.(stats)
+    },
+    health,
+    plane,
     creds: undefined,
     stickyMode: undefined,
     ingress: undefined,
@@ -65,10 +74,12 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {
     const retry = new RetrySchedule(cooldown)
+    let lastError: ErrorInfo | undefined
     for (let round = 0; !abort.signal.aborted; round++) {
       current = undefined
       const startedAt = Date.now()
       if (round > 0) rt.plane.restart()
+      health.starting(lastError)
       deps.log.info(`${Role} ${round === 0 ? 'started' : 'restart'}: ${describeConfig(cfg)}`)
       let err: Error
       try {
@@ -79,7 +90,8 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
         err = e as Error
       }
       if (abort.signal.aborted) break
-      deps.log.error(`${Role} error: ${describeError(err)}`)
+      lastError = health.failed(err)
+      deps.log.error(`${Role} error: ${formatErrorInfo(lastError)}`)
       await current?.close()
       current = undefined
       if (Date.now() - startedAt >= cooldown) retry.reset()
@@ -93,12 +105,14 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   let closing: Promise<void> | undefined
   return {
     stats: () => counters.snapshot(current?.poolSize() ?? 0),
+    state: () => health.state,
     close() {
       closing ??= (async () => {
         abort.abort()
         await current?.close()
         await loop
         await current?.close()
+        health.close()
         rt.ingress?.close()
         rt.plane.close()
       })()

@@ -118,7 +118,7 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
       verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
-      plane: rt.plane, onCheckpoint: rt.onCheckpoint,
+      plane: rt.plane, onCheckpoint: rt.onCheckpoint, health: rt.health,
     })
     return Promise.race([session.failed, stopped])
   })().catch((err: unknown) => err as Error)

@@ -1,11 +1,10 @@
 // One established dual-end tunnel (after the handshake and once the control connection is taken): signals,
 // ping/CHECK_POINT, flush, TLS fingerprint verification (D2) and the ingress/egress exchanges. Both ends run it.
 import { monotonicMs } from '../duration.js'
-import { NodePassError, ERR, describeError } from '../errors.js'
+import { NodePassError, ERR, describeError, type ErrorCode } from '../errors.js'
 import type { Signal } from '../wire.js'
 import type { PoolConn } from './pool.js'
 import { ControlChannel } from './control.js'
-import { checkpointLine } from './stats.js'
 import type { Ingress } from './ingress.js'
 import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
@@ -60,7 +59,9 @@ export class Session {
     return this.#inflight
   }
 
+  /** The session serves users from here on (after the fingerprint check when there is one). */
   #startIngress(): void {
+    if (!this.#closed) this.o.health.ready()
     const ingress = this.o.ingress
     if (!ingress || this.#closed) return
     ingress.serve({
@@ -98,9 +99,7 @@ export class Session {
         break
       case 'pong': {
         this.o.counters.ping = Math.trunc(monotonicMs() - this.#pingSent)
-        const stats = this.o.counters.snapshot(this.o.pool.size)
-        this.o.log.event(checkpointLine(stats))
-        this.o.onCheckpoint?.(stats)
+        this.o.onCheckpoint?.(this.o.counters.snapshot(this.o.pool.size))
         break
       }
       case 'flush':
@@ -122,8 +121,8 @@ export class Session {
   }
 
   async #receiveVerify(s: Signal): Promise<void> {
-    const fail = (msg: string): never => {
-      throw new NodePassError(ERR.VERIFY_FAILED, msg)
+    const fail = (msg: string, code: ErrorCode = ERR.PROTOCOL_MISMATCH): never => {
+      throw new NodePassError(code, msg)
     }
     if (!s.fp) fail('verify: empty fingerprint from peer')
     if (!s.id) fail('verify: no connection id from peer')
@@ -138,7 +137,8 @@ export class Session {
       }
     }
     const [server, client] = this.o.side === 'server' ? [local, s.fp] : [s.fp, local]
-    if (!local || server !== client) fail(`certificate fingerprint mismatch: server: ${server ?? ''} - client: ${client ?? ''}`)
+    if (!local || server !== client)
+      fail(`certificate fingerprint mismatch: server: ${server ?? ''} - client: ${client ?? ''}`, ERR.TLS_FINGERPRINT_MISMATCH)
     this.o.log.info(`TLS certificate fingerprint verified: ${s.fp}`)
     this.#startIngress()
   }

@@ -6,7 +6,6 @@ import { describeError } from '../errors.js'
 import type { ClientConfig } from '../url/types.js'
 import type { Ingress } from './ingress.js'
 import { relay } from './relay.js'
-import { checkpointLine } from './stats.js'
 import { IdleTimer } from './idle-timer.js'
 import { paced, replay } from '../net/plane.js'
 import type { Attempt, AttemptContext } from './attempt.js'
@@ -30,7 +29,7 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
       target = (await plane.dialTarget({ host: unmapIp(user.remoteAddress ?? ''), port: user.remotePort ?? 0 })).socket
     } catch (err) {
       counters.tcps--
-      log.error(`Single-end TCP for ${remoteOf(user)}: ${describeError(err)}`)
+      rt.health.problem(`Single-end TCP for ${remoteOf(user)}`, err)
       return void user.destroy()
     }
     live.add(target)
@@ -68,7 +67,7 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
           session.attach(socket)
         },
         (err: unknown) => {
-          log.error(`Single-end UDP for ${joinHostPort(unmapIp(rinfo.address), rinfo.port)}: ${describeError(err)}`)
+          rt.health.problem(`Single-end UDP for ${joinHostPort(unmapIp(rinfo.address), rinfo.port)}`, err)
           session.close()
         },
       )
@@ -77,13 +76,12 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
   }
 
   ingress.serve({ tcp: (s) => void onTcp(s), udp: onUdp })
+  rt.health.ready()
 
   const health = async (): Promise<void> => {
     const ms = await plane.dialer.probeNext(tunables.reportIntervalMs)
     counters.ping = ms === undefined ? 0 : Math.trunc(ms)
-    const stats = counters.snapshot(0)
-    log.event(checkpointLine(stats))
-    rt.onCheckpoint?.(stats)
+    rt.onCheckpoint(counters.snapshot(0))
   }
   const ticker = setInterval(() => void health(), tunables.reportIntervalMs)
   void health()

@@ -8,13 +8,17 @@ import { isHostname, loopsBack, parseHostPort, percentDecode, quote } from './ad
 import { PARAM_BY_NAME, inScope, type ParamName, type Scope } from './params.js'
 import { readQuery } from './query.js'
 import { checkTlsFiles } from './tls-files.js'
+import { ERR } from '../errors.js'
 import { DEFAULT_DNS_TTL_MS, checkValue, readBlock, readDns, readDurationMs } from './values.js'
 import {
   LBS_BY_CODE, type AnyConfig, type ClientConfig, type HostPort, type MasterConfig,
   type ServerConfig, type TlsConfig, type TunnelConfig,
 } from './types.js'
 
-export type ParseResult<C> = { ok: true; config: C; warnings: string[] } | { ok: false; issues: string[] }
+/** A failure's `code` is NP_ERR_TLS_FILES when unreadable or mismatched crt/key files are the only problem. */
+export type ParseResult<C> =
+  | { ok: true; config: C; warnings: string[] }
+  | { ok: false; issues: string[]; code: typeof ERR.CONFIG_INVALID | typeof ERR.TLS_FILES }
 
 export interface ParseOptions {
   /** Read crt/key and check they are a matching PEM certificate and private key (default true). */
@@ -113,6 +117,9 @@ function readParams(raw: string, scope: Scope, issues: string[]): Params {
   return { values: out, bad }
 }
 
+/** How many entries of an issues list are crt/key file problems (for the NP_ERR_TLS_FILES code). */
+const tlsFileIssues = new WeakMap<string[], number>()
+
 /** tls/crt/key/type rules shared by server:// and master://. `bad` lists the names already reported. */
 function readTls(
   params: Map<ParamName, string>, bad: Set<string>, checkFiles: boolean, issues: string[],
@@ -132,7 +139,11 @@ function readTls(
     if (crt === undefined) issues.push('crt: required with tls=2')
     if (key === undefined) issues.push('key: required with tls=2')
     if (crt === undefined || key === undefined) return undefined
-    if (checkFiles && !checkTlsFiles(crt, key, issues)) return undefined
+    const before = issues.length
+    if (checkFiles && !checkTlsFiles(crt, key, issues)) {
+      tlsFileIssues.set(issues, issues.length - before)
+      return undefined
+    }
     return { mode: 2, crt, key }
   }
   const shown = tlsRaw === undefined ? 'no tls' : `tls=${tlsRaw}`
@@ -270,7 +281,8 @@ function parseWith<C extends AnyConfig>(text: string, allowed: readonly Scope[],
       : parseTunnel({ ...pieces, scheme: pieces.scheme }, opts, issues, warnings)
   }
   if (issues.length > 0 || config === undefined) {
-    return { ok: false, issues: issues.length > 0 ? issues : ['url: invalid'] }
+    const onlyFiles = issues.length > 0 && tlsFileIssues.get(issues) === issues.length
+    return { ok: false, issues: issues.length > 0 ? issues : ['url: invalid'], code: onlyFiles ? ERR.TLS_FILES : ERR.CONFIG_INVALID }
   }
   return { ok: true, config: deepFreeze(config) as C, warnings }
 }

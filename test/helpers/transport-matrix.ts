@@ -67,7 +67,7 @@ export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
       },
     })
     const line = clog.lines.find((l) => l.includes('Client error: '))!
-    assert.match(line, /Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\)/)
+    assert.match(line, /Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\) \[NP_ERR_AUTH_FAILED\] hint: use the same tunnel key/)
     assert.ok(p.slog.lines.some((l) => l.includes('Tunnel handshake refused from 127.0.0.1: invalid tunnel key')))
     // The right client still gets through afterwards.
     const r = await tcpEchoExact(p.publicPort, 100_000)
@@ -77,11 +77,11 @@ export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
   test(`${type}: the client recovers after a server restart`, async (t) => {
     const p = await startPair(t, { type, tls: o.tls })
     await p.server.close()
-    const from = p.clog.lines.length
+    const from = p.cstates.length
     const slog = memLogger('debug', 'S2 ')
     p.server = runTunnel(p.serverCfg, { log: slog, tunables: testTunables() })
     const t0 = performance.now()
-    await ready({ slog, clog: p.clog }, o.tls.mode !== 0, from)
+    await ready(p, from)
     note(`[restart] ${type}: tunnel ready again ${(performance.now() - t0).toFixed(0)} ms after the new server started`)
     const r = await tcpEchoExact(p.publicPort, 1 << 20)
     assert.equal(r.got, r.sent)

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { runTunnel } from '../../src/tunnel/run.js'
-import type { RunningTunnel } from '../../src/tunnel/types.js'
+import type { RunningTunnel, TunnelState } from '../../src/tunnel/types.js'
 import { loadTransport } from '../../src/transport/index.js'
 import type { ClientTransport } from '../../src/transport/types.js'
 import type { ClientConfig, ServerConfig, TlsConfig } from '../../src/url/types.js'
@@ -21,6 +21,8 @@ export interface Pair {
   readonly clog: ReturnType<typeof memLogger>
   server: RunningTunnel
   readonly client: RunningTunnel
+  /** Every typed state the client reported, in order. */
+  readonly cstates: TunnelState[]
   readonly serverCfg: ServerConfig
 }
 
@@ -71,28 +73,33 @@ export async function startPair(t: TestContext, o: PairOptions): Promise<Pair> {
     await until(() => slog.lines.some((l) => /TLS code-\d/.test(l)), 10_000, 'server listening')
     await o.beforeClient(tunnelPort)
   }
+  const cstates: TunnelState[] = []
   const pair: Pair = {
+    cstates,
     publicPort,
     tunnelPort,
     slog,
     clog,
     serverCfg: sc,
     server,
-    client: runTunnel(cc, { log: clog, tunables: testTunables() }),
+    client: runTunnel(cc, { log: clog, tunables: testTunables(), onState: (s) => cstates.push(s) }),
   }
   t.after(async () => {
     await pair.client.close()
     await pair.server.close()
   })
-  await ready(pair, tls.mode !== 0)
+  await ready(pair)
   return pair
 }
 
-/** Waits for the handshake (and, with TLS, the fingerprint verify) on both ends. */
-export async function ready(p: Pick<Pair, 'slog' | 'clog'>, verify: boolean, clientFrom = 0): Promise<void> {
-  const want = verify ? 'TLS certificate fingerprint verified' : 'Marking tunnel handshake as complete'
-  const seen = (lines: string[], from: number): boolean => lines.slice(from).some((l) => l.includes(want))
-  await until(() => seen(p.slog.lines, 0) && seen(p.clog.lines, clientFrom), 20_000, want)
+const serving = (s: TunnelState): boolean => s.state === 'ready' || s.state === 'degraded'
+
+/**
+ * Waits until both ends serve users (typed state ready: after the handshake and, with TLS, the fingerprint check);
+ * for the client, a ready state reported at or after `cstates[clientFrom]`.
+ */
+export async function ready(p: Pick<Pair, 'server' | 'cstates'>, clientFrom = 0): Promise<void> {
+  await until(() => serving(p.server.state()) && p.cstates.slice(clientFrom).some(serving), 20_000, 'tunnel ready')
 }
 
 /**

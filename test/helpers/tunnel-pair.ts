@@ -1,7 +1,7 @@
 // Starts in-process tunnels (runTunnel) for end-to-end parameter tests and waits until they carry traffic.
 import type { TestContext } from 'node:test'
 import { runTunnel } from '../../src/tunnel/run.js'
-import type { RunningTunnel } from '../../src/tunnel/types.js'
+import type { RunningTunnel, TunnelState } from '../../src/tunnel/types.js'
 import type { ClientConfig, ServerConfig } from '../../src/url/types.js'
 import type { Tunables } from '../../src/env.js'
 import type { LogLevel } from '../../src/log.js'
@@ -11,16 +11,22 @@ import { until } from './net.js'
 export interface Running {
   readonly tunnel: RunningTunnel
   readonly lines: string[]
+  /** Every typed state the tunnel reported, in order. */
+  readonly states: TunnelState[]
 }
 
 export function start(t: TestContext, cfg: ServerConfig | ClientConfig, tunables?: Partial<Tunables>, level: LogLevel = 'debug'): Running {
   const log = memLogger(level, cfg.role === 'server' ? 'S ' : 'C ')
-  const tunnel = runTunnel(cfg, { log, tunables: testTunables(tunables) })
+  const states: TunnelState[] = []
+  const tunnel = runTunnel(cfg, { log, tunables: testTunables(tunables), onState: (s) => states.push(s) })
   t.after(() => tunnel.close())
-  return { tunnel, lines: log.lines }
+  return { tunnel, lines: log.lines, states }
 }
 
-/** A server and a client; resolves once both ends completed the handshake. */
+/** Whether the tunnel serves users now (typed state ready or degraded). */
+export const isReady = (r: Running): boolean => ['ready', 'degraded'].includes(r.tunnel.state().state)
+
+/** A server and a client; resolves once both ends serve (after the fingerprint check with TLS). */
 export async function startPair(
   t: TestContext,
   server: ServerConfig,
@@ -29,14 +35,13 @@ export async function startPair(
 ): Promise<{ server: Running; client: Running }> {
   const s = start(t, server, tunables)
   const c = start(t, client, tunables)
-  const done = (r: Running): boolean => r.lines.some((l) => l.includes('Marking tunnel handshake as complete'))
-  await until(() => done(s) && done(c), 15_000, 'tunnel handshake')
+  await until(() => isReady(s) && isReady(c), 15_000, 'tunnel ready')
   return { server: s, client: c }
 }
 
-/** A single-end client (mode 1); resolves once it serves (its first CHECK_POINT). */
+/** A single-end client (mode 1); resolves once it serves. */
 export async function startSingle(t: TestContext, client: ClientConfig, tunables?: Partial<Tunables>): Promise<Running> {
   const c = start(t, { ...client, mode: 1 }, tunables)
-  await until(() => c.lines.some((l) => l.includes('CHECK_POINT')), 15_000, 'single-end ready')
+  await until(() => isReady(c), 15_000, 'single-end ready')
   return c
 }

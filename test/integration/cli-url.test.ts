@@ -3,6 +3,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { BAD_URLS } from '../helpers/bad-urls.js'
 import { cleanEnv, liveChildren, mapBounded, runCli } from '../helpers/run-cli.js'
+import { HINTS, type ErrorCode } from '../../src/errors.js'
+import { parseUrl } from '../../src/url/parse.js'
 
 const USAGE = `Usage: nodepass <url>
   nodepass "server://[key@]host:port/target[,target...]?params"
@@ -16,7 +18,9 @@ See README.md for every parameter.
 // shared 2-core machine is too slow).
 const CLI_CASES = BAD_URLS.filter((_, i) => i % 2 === 0 || i === BAD_URLS.length - 1)
 
-const errors = (issues: readonly string[]): string => issues.map((i) => `Error: ${i}\n`).join('')
+const errors = (issues: readonly string[], code = 'NP_ERR_CONFIG_INVALID'): string =>
+  issues.map((i) => `Error: ${i}\n`).join('') + `[${code}] hint: ${HINTS[code as ErrorCode]}\n`
+const ENV_HINT = `[NP_ERR_ENV_INVALID] hint: ${HINTS.NP_ERR_ENV_INVALID}\n`
 
 test('every bad URL of the table: exit 1 and its exact issue list on stderr', async (t) => {
   t.after(() => { for (const child of liveChildren) child.kill('SIGKILL') })
@@ -25,7 +29,7 @@ test('every bad URL of the table: exit 1 and its exact issue list on stderr', as
   CLI_CASES.forEach((bad, i) => {
     const r = results[i]!
     assert.deepEqual({ url: bad.url, code: r.code, stdout: r.stdout, stderr: r.stderr },
-      { url: bad.url, code: 1, stdout: '', stderr: errors(bad.issues) })
+      { url: bad.url, code: 1, stdout: '', stderr: errors(bad.issues, (parseUrl(bad.url) as { code?: string }).code) })
   })
 })
 
@@ -40,14 +44,14 @@ test('a bad NP_* variable: exit 1 with its message, reported together with URL p
   // beyond Go's duration limit, or beyond what a Node timer holds (24.8 days): refused, never truncated with a warning
   assert.deepEqual(huge, { code: 1, signal: null, stdout: '',
     stderr: 'Error: NP_REPORT_INTERVAL="9999999999999h": must be a duration such as 500ms or 5s\n' +
-      'Error: NP_RELOAD_INTERVAL="600h": must be between 1 and 2147483647 ms\n' })
+      'Error: NP_RELOAD_INTERVAL="600h": must be between 1 and 2147483647 ms\n' + ENV_HINT })
   assert.deepEqual(env, { code: 1, signal: null, stdout: '',
-    stderr: 'Error: NP_TCP_DATA_BUF_SIZE="abc": must be an integer\n' })
+    stderr: 'Error: NP_TCP_DATA_BUF_SIZE="abc": must be an integer\n' + ENV_HINT })
   assert.deepEqual(both, { code: 1, signal: null, stdout: '',
     stderr: 'Error: NP_SERVICE_COOLDOWN="3": must be a duration such as 500ms or 5s\n' +
-      'Error: min: not allowed on server://, got "1"\n' })
+      'Error: min: not allowed on server://, got "1"\n' + ENV_HINT + errors([]) })
   assert.deepEqual(range, { code: 1, signal: null, stdout: '',
-    stderr: 'Error: NP_MIN_POOL_INTERVAL must not exceed NP_MAX_POOL_INTERVAL\n' })
+    stderr: 'Error: NP_MIN_POOL_INTERVAL must not exceed NP_MAX_POOL_INTERVAL\n' + ENV_HINT })
 })
 
 test('no argument or two arguments: usage on stderr and exit 1', async (t) => {

@@ -9,6 +9,7 @@ import { once } from 'node:events'
 import { freePort, tcpEcho, tcpEchoExact, withTimeout } from '../helpers/net.js'
 import { echoTarget } from '../helpers/transport-pair.js'
 import { startNodePass, testEnv } from '../helpers/proc.js'
+import { HINTS } from '../../src/errors.js'
 
 /** Connects, writes one byte and waits for its echo; resolves the open socket, or undefined if it was not served. */
 function holdOne(port: number): Promise<Socket | undefined> {
@@ -60,7 +61,8 @@ test('EMFILE marks no target down (lbs=2); the forwarder keeps listening and ser
   u.bind(0, '127.0.0.1')
   await once(u, 'listening')
   u.send('udp', listen, '127.0.0.1')
-  await c.waitFor(/EMFILE/, 10_000)
+  const emfile = await c.waitFor(/EMFILE/, 10_000)
+  assert.ok(emfile.endsWith(` [NP_ERR_FD_LIMIT] hint: ${HINTS.NP_ERR_FD_LIMIT}`), emfile)
   assert.deepEqual(c.lines.filter((l) => l.includes('marked down')), [])
 
   const from = c.lines.length

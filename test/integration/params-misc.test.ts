@@ -10,6 +10,7 @@ import { tcpServer } from '../helpers/net-fixtures.js'
 import { start, startPair } from '../helpers/tunnel-pair.js'
 import { runTunnel } from '../../src/tunnel/run.js'
 import { LOG_LEVELS } from '../../src/log.js'
+import { HINTS } from '../../src/errors.js'
 
 /** One datagram to 127.0.0.1:port; resolves with the reply, or undefined when none arrives within ms. */
 async function udpAsk(t: TestContext, port: number, msg: string, ms = 15_000): Promise<string | undefined> {
@@ -179,17 +180,20 @@ test('forced modes fail with a clear error when impossible', async (t) => {
 
   const tp = await freePort()
   const s = start(t, serverCfg(tp, [port], { mode: 1 }))
-  await until(() => s.lines.some((l) => l.includes('Server error:')), 10_000, 'server error')
-  assert.ok(s.lines.some((l) => l.endsWith(`ERROR  Server error: bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`)), s.lines.join('\n'))
+  await until(() => s.states.some((x) => x.state === 'error'), 10_000, 'server error')
+  const inUse = `[NP_ERR_PORT_IN_USE] hint: ${HINTS.NP_ERR_PORT_IN_USE}`
+  assert.ok(s.lines.some((l) => l.endsWith(`ERROR  Server error: bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port} ${inUse}`)), s.lines.join('\n'))
+  assert.deepEqual(s.states.find((x) => x.state === 'error'), { state: 'error', error: {
+    code: 'NP_ERR_PORT_IN_USE', message: `bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`, hint: HINTS.NP_ERR_PORT_IN_USE } })
 
   const c = start(t, clientCfg(port, [9], { mode: 1 }))
-  await until(() => c.lines.some((l) => l.includes('Client error:')), 10_000, 'client error')
-  assert.ok(c.lines.some((l) => l.endsWith(`ERROR  Client error: bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`)), c.lines.join('\n'))
+  await until(() => c.states.some((x) => x.state === 'error'), 10_000, 'client error')
+  assert.ok(c.lines.some((l) => l.endsWith(`ERROR  Client error: bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port} ${inUse}`)), c.lines.join('\n'))
 
   const nobody = await freePort()
   const d = start(t, clientCfg(nobody, [9], { mode: 2 }))
-  await until(() => d.lines.some((l) => l.includes('Client error:')), 10_000, 'client error')
-  assert.ok(d.lines.some((l) => l.includes(`ERROR  Client error: `) && l.includes('ECONNREFUSED')), d.lines.join('\n'))
+  await until(() => d.states.some((x) => x.state === 'error'), 10_000, 'client error')
+  assert.ok(d.lines.some((l) => l.includes(`ERROR  Client error: `) && l.includes('ECONNREFUSED') && l.includes('[NP_ERR_TARGET_REFUSED]')), d.lines.join('\n'))
   assert.equal(d.tunnel.stats().mode, 2)
 })
 

@@ -15,7 +15,7 @@ test('a client with the wrong tunnel key is refused and the server opens no pool
   await server.waitFor(/TLS code-0/)
   const client = startNodePass(`client://wrong-key@127.0.0.1:${tunnelPort}/127.0.0.1:9?mode=2`, testEnv(), 'C ')
   t.after(() => client.stop())
-  await client.waitFor(/ERROR {2}Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\)$/)
+  await client.waitFor(/ERROR {2}Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\) \[NP_ERR_AUTH_FAILED\] hint: use the same tunnel key \(the part before @\) in the client URL as in the server URL$/)
   await server.waitFor(/WARN {2}Tunnel handshake refused from 127\.0\.0\.1: invalid tunnel key$/)
   // it keeps trying (and keeps being refused) after the cooldown
   const first = client.lines.findIndex((l) => l.includes('status 401'))
@@ -36,7 +36,7 @@ test('a tls=2 client refuses a server certificate it does not trust', async (t) 
   const client = startNodePass(`client://k@localhost:${tunnelPort}/127.0.0.1:9?mode=2&sni=localhost`, env, 'C ')
   t.after(() => client.stop())
   // Node 24 appends a hint to certificate errors (Node 20 and 22 do not); the message is otherwise the same.
-  await client.waitFor(/ERROR {2}Client error: setControlConn: handshake timeout \(pool dial: dial (?:localhost|127\.0\.0\.1):\d+: self-signed certificate(?:; if the root CA is installed locally, try running Node\.js with --use-system-ca)?\)/)
+  await client.waitFor(/ERROR {2}Client error: setControlConn: handshake timeout \(pool dial: dial (?:localhost|127\.0\.0\.1):\d+: self-signed certificate(?:; if the root CA is installed locally, try running Node\.js with --use-system-ca)?\) \[NP_ERR_TLS_UNTRUSTED\] hint: give the server a certificate from a CA this host trusts/)
   assert.ok(!client.lines.some((l) => l.includes('fingerprint verified')))
   // users at the server are never connected to anything
   assert.ok(!server.lines.some((l) => l.includes('fingerprint verified')))

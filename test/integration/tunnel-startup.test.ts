@@ -11,6 +11,7 @@ import { once } from 'node:events'
 import { runTunnel } from '../../src/tunnel/run.js'
 import type { TlsConfig } from '../../src/url/types.js'
 import type { PoolKind } from '../../src/wire.js'
+import type { TunnelState } from '../../src/tunnel/types.js'
 import { clientCfg, memLogger, serverCfg, testTunables } from '../helpers/config.js'
 import { freePort, tcpEchoExact, until } from '../helpers/net.js'
 import { echoTarget, ready, startPair } from '../helpers/transport-pair.js'
@@ -101,8 +102,9 @@ test('reverse mode: users who arrive while the client reconnects are held by the
   const server = runTunnel(serverCfg(tunnelPort, [publicPort], { mode: 1 }), { log: slog, tunables: testTunables() })
   t.after(() => server.close())
   const c1log = memLogger('debug', 'C1 ')
-  const c1 = runTunnel(clientCfg(tunnelPort, [echoPort]), { log: c1log, tunables: testTunables() })
-  await ready({ slog, clog: c1log }, false)
+  const c1states: TunnelState[] = []
+  const c1 = runTunnel(clientCfg(tunnelPort, [echoPort]), { log: c1log, tunables: testTunables(), onState: (s) => c1states.push(s) })
+  await ready({ server, cstates: c1states })
   const warm = await tcpEchoExact(publicPort, 1000)
   assert.equal(warm.got, warm.sent)
   const from = slog.lines.length

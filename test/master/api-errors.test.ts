@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { test } from 'node:test'
 import { makeApi, startInProcess } from './helpers.js'
+import { HINTS, type ErrorCode } from '../../src/errors.js'
+import { TLS_DIR } from '../helpers/proc.js'
 
 test('master API errors: exact status, message and code', async (t) => {
   const { api, master } = await startInProcess(t)
@@ -14,6 +16,7 @@ test('master API errors: exact status, message and code', async (t) => {
     assert.equal(r.status, status, JSON.stringify(r.json))
     assert.equal(r.json.error, error)
     assert.equal(r.json.code, code)
+    assert.equal(r.json.hint, HINTS[code as ErrorCode], `${code}: the one-line hint of the code`)
   }
 
   await t.test('auth: missing and wrong key → 401 with CORS headers', async () => {
@@ -65,6 +68,11 @@ test('master API errors: exact status, message and code', async (t) => {
     assert.equal(bad.json.code, 'NP_ERR_CONFIG_INVALID')
     assert.match(bad.json.error, /^Invalid URL format: /)
     assert.ok(Array.isArray(bad.json.issues) && bad.json.issues.length > 0)
+    assert.equal(bad.json.hint, HINTS.NP_ERR_CONFIG_INVALID)
+    // unreadable or mismatched tls=2 files have their own code
+    const files = await api.req('POST', '/instances', { url: `server://127.0.0.1:10101/127.0.0.1:8080?tls=2&crt=${TLS_DIR}/server.crt&key=${TLS_DIR}/untrusted.key` })
+    err(files, 400, `Invalid URL format: key: does not match the certificate in crt, got "${TLS_DIR}/untrusted.key"`, 'NP_ERR_TLS_FILES')
+    assert.deepEqual(files.json.issues, [`key: does not match the certificate in crt, got "${TLS_DIR}/untrusted.key"`])
   })
 
   await t.test('/instances/{id} rows: empty id, unknown id, huge id, unicode id, bad escapes', async () => {

@@ -2,6 +2,7 @@
 // controlled clock; the /traffic routes (exact errors, reset keeps history, delete removes the file); and a real
 // master process killed with -9 that keeps every point flushed before the kill.
 import assert from 'node:assert/strict'
+import { HINTS } from '../../src/errors.js'
 import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -84,7 +85,7 @@ test('/traffic routes: exact errors, dense points, reset keeps history, delete r
   for (const [q, msg] of bad) {
     const r = await api.req('GET', `/instances/${id}/traffic?${q}`)
     assert.equal(r.status, 400, q)
-    assert.deepEqual(r.json, { error: msg, code: 'NP_ERR_BAD_REQUEST' }, q)
+    assert.deepEqual(r.json, { error: msg, code: 'NP_ERR_BAD_REQUEST', hint: HINTS.NP_ERR_BAD_REQUEST }, q)
   }
   assert.equal((await api.req('GET', '/instances/deadbeef/traffic')).status, 404)
   assert.equal((await api.req('GET', '/instances/********/traffic')).status, 404)

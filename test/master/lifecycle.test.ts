@@ -60,15 +60,55 @@ test('traffic totals follow checkpoints, survive stop/start and reset', async (t
   assert.ok(again.tcprx <= 3 * STEP.tcprx, `after a second reset the total restarts small (${again.tcprx})`)
 })
 
-test('an error line sets `error` (carried by the log frame); the next checkpoint sets `running`', async (t) => {
-  const { api } = await startInProcess(t)
+const CONTROL_LOST = {
+  errorCode: 'NP_ERR_CONTROL_LOST',
+  errorMessage: 'control: fake failure',
+  errorHint: 'the peer stopped or the network dropped: the tunnel reconnects by itself; check the other end',
+}
+const pick = (v: any): Record<string, string> => ({ errorCode: v.errorCode, errorMessage: v.errorMessage, errorHint: v.errorHint })
+
+test('a typed error state sets `error` with code, message and hint (update, GET, log line); ready sets `running`', async (t) => {
+  const { api, lines } = await startInProcess(t)
   const sse = await SseClient.open(t, api)
   const c = await api.req('POST', '/instances', { url: 'client://127.0.0.1:10101/127.0.0.1:2' })
   const id = c.json.id as string
-  const log = await sse.waitFrame('error log', (f) => f.type === 'log' && f.instance.id === id && f.logs.includes('Client error: fake failure'))
-  assert.equal(log.instance.status, 'error')
-  const idx = sse.frames.indexOf(log)
-  await sse.waitFrame('running again', (f, i) => i > idx && f.type === 'update' && f.instance.id === id && f.instance.status === 'running')
+  assert.deepEqual([c.json.state, c.json.errorCode, c.json.errorMessage, c.json.errorHint], ['stopped', '', '', ''])
+  const ready = await sse.waitFrame('ready', (f) => f.type === 'update' && f.instance.id === id && f.instance.state === 'ready')
+  assert.equal(ready.instance.status, 'running')
+  const err = await sse.waitFrame('error update', (f) => f.type === 'update' && f.instance.id === id && f.instance.status === 'error')
+  assert.equal(err.instance.state, 'error')
+  assert.deepEqual(pick(err.instance), CONTROL_LOST)
+  assert.deepEqual([err.instance.ping, err.instance.pool, err.instance.tcps, err.instance.udps], [0, 0, 0, 0])
+  // the log line is for people: it carries the same code and hint, and nothing reads it back
+  const line = `Client error: control: fake failure [NP_ERR_CONTROL_LOST] hint: ${CONTROL_LOST.errorHint}`
+  await sse.waitFrame('error log', (f) => f.type === 'log' && f.instance.id === id && f.logs.includes(line))
+  assert.ok(lines.some((l) => l.includes(line) && l.endsWith(`[${id}]`)), 'echoed to the master log')
+  const idx = sse.frames.indexOf(err)
+  const back = await sse.waitFrame('running again', (f, i) => i > idx && f.type === 'update' && f.instance.id === id && f.instance.status === 'running')
+  assert.equal(back.instance.state, 'ready')
+  assert.deepEqual(pick(back.instance), { errorCode: '', errorMessage: '', errorHint: '' })
+  // no update ever showed `running` between the error and ready: a restart after an error keeps `error`
+  const between = sse.frames.slice(idx, sse.frames.indexOf(back)).filter((f) => f.type === 'update' && f.instance.id === id)
+  assert.ok(between.every((f) => f.instance.status === 'error'), JSON.stringify(between.map((f) => f.instance.state)))
+  // the checkpoint figures travel as typed stats: no CHECK_POINT line is echoed or streamed
+  assert.ok(!lines.some((l) => l.includes('CHECK_POINT')))
+  assert.ok(!sse.frames.some((f) => f.type === 'log' && f.logs.includes('CHECK_POINT')))
+})
+
+test('a degraded tunnel stays `running` with state `degraded` and its error; ready clears it', async (t) => {
+  const { api } = await startInProcess(t)
+  const sse = await SseClient.open(t, api)
+  const id = (await api.req('POST', '/instances', { url: 'server://127.0.0.1:10101/127.0.0.1:4' })).json.id as string
+  const d = await sse.waitFrame('degraded', (f) => f.type === 'update' && f.instance.id === id && f.instance.state === 'degraded')
+  assert.equal(d.instance.status, 'running')
+  assert.equal(d.instance.errorCode, 'NP_ERR_TARGET_REFUSED')
+  assert.equal(d.instance.errorMessage, 'dial 127.0.0.1:4: connect ECONNREFUSED 127.0.0.1:4')
+  assert.match(d.instance.errorHint, /^nothing accepts connections there/)
+  const got = (await api.req('GET', `/instances/${id}`)).json
+  assert.ok(got.state === 'degraded' || got.state === 'ready')
+  const i = sse.frames.indexOf(d)
+  const r = await sse.waitFrame('ready', (f, j) => j > i && f.type === 'update' && f.instance.id === id && f.instance.state === 'ready')
+  assert.equal(r.instance.errorCode, '')
 })
 
 test('a crashed worker: error + update, others unaffected, restarted with backoff; no restart when restart=false', async (t) => {
@@ -80,6 +120,9 @@ test('a crashed worker: error + update, others unaffected, restarted with backof
   await sse.waitFrame('b running', (f) => f.type === 'update' && f.instance.id === b && f.instance.status === 'running')
   crashFakeTunnel(10101)
   const err = await sse.waitFrame('a error', (f) => f.type === 'update' && f.instance.id === a && f.instance.status === 'error')
+  assert.equal(err.instance.errorCode, 'NP_ERR_INSTANCE_CRASHED')
+  assert.match(err.instance.errorMessage, new RegExp(`^instance ${a}: `))
+  assert.match(err.instance.errorHint, /restarts by itself/)
   const errIdx = sse.frames.indexOf(err)
   // b keeps reporting while a is down
   await sse.waitFrame('b checkpoint after the crash', (f, i) => i > errIdx && f.type === 'update' && f.instance.id === b && f.instance.tcprx > 0)
@@ -107,7 +150,10 @@ test('an uncaught error inside one instance ends only that worker', async (t) =>
   await api.req('PATCH', `/instances/${bad}`, { restart: false })
   const died = await sse.waitFrame('bad error', (f) => f.type === 'update' && f.instance.id === bad && f.instance.status === 'error')
   const i = sse.frames.indexOf(died)
-  await sse.waitFrame('worker ended log', (f) => f.type === 'log' && f.instance.id === bad && f.logs.includes('fake tunnel exploded'))
+  assert.equal(died.instance.errorCode, 'NP_ERR_INSTANCE_CRASHED')
+  assert.match(died.instance.errorMessage, /fake tunnel exploded/)
+  await sse.waitFrame('worker ended log', (f) => f.type === 'log' && f.instance.id === bad &&
+    /Instance worker ended: instance \w+: Error: fake tunnel exploded \[NP_ERR_INSTANCE_CRASHED\] hint: /.test(f.logs))
   await sse.waitFrame('good still reporting', (f, j) => j > i && f.type === 'update' && f.instance.id === good && f.instance.status === 'running')
 })
 
@@ -136,4 +182,7 @@ test('an instance whose checkpoints stop for 3 × NP_REPORT_INTERVAL becomes `er
   const i = sse.frames.indexOf(cp)
   const stale = await sse.waitFrame('stale → error', (f, j) => j > i && f.type === 'update' && f.instance.id === id && f.instance.status === 'error')
   assert.ok(Date.parse(stale.time) - Date.parse(cp.time) >= 3 * 200)
+  assert.equal(stale.instance.state, 'error')
+  assert.equal(stale.instance.errorCode, 'NP_ERR_INSTANCE_UNRESPONSIVE')
+  assert.match(stale.instance.errorMessage, new RegExp(`^instance ${id}: no checkpoint for \\d+s \\(expected every 200ms\\)$`))
 })

@@ -81,7 +81,7 @@ test('/metrics: auth by X-API-Key or Bearer, instance families with labels, rout
   assert.equal(value(text, `nodepass_instance_status{${la},status="error"}`), 0)
   const lb = `id="${idb}",alias="",type="client",mode="1"`
   assert.equal(value(text, `nodepass_instance_status{${lb},status="error"}`), 1)
-  assert.ok(value(text, `nodepass_instance_errors_total{${lb},code="unknown"}`) >= 1)
+  assert.ok(value(text, `nodepass_instance_errors_total{${lb},code="NP_ERR_INSTANCE_CRASHED"}`) >= 1)
   assert.equal(value(text, `nodepass_instances{status="running"}`), 1)
   assert.equal(value(text, `nodepass_instances{status="error"}`), 1)
   // route templates, never raw IDs

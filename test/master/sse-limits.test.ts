@@ -9,6 +9,7 @@ import { MAX_FRAME_BYTES, MAX_VIEW_BYTES } from '../../src/master/frame-limits.j
 import type { InstanceView } from '../../src/master/types.js'
 import { until } from '../helpers/net.js'
 import { startInProcess } from './helpers.js'
+import { HINTS } from '../../src/errors.js'
 
 const view = (alias = 'v'): InstanceView => ({
   id: 'abcd0123',
@@ -28,6 +29,10 @@ const view = (alias = 'v'): InstanceView => ({
   tcptx: 0,
   udprx: 0,
   udptx: 0,
+  state: 'ready',
+  errorCode: '',
+  errorMessage: '',
+  errorHint: '',
 })
 
 test('SSE queue: bounded by bytes — thousands of small frames are kept, large ones disconnect past the bound', async (t) => {
@@ -96,7 +101,7 @@ test('an instance whose JSON would not fit an SSE frame is refused with a 400, a
   for (let i = 0; i < 200; i++) tags[`k${i}`] = 'v'.repeat(250)
   const big = await api.req('PATCH', `/instances/${id}`, { alias: 'changed', meta: { tags } })
   assert.equal(big.status, 400)
-  assert.deepEqual(big.json, { error: message, code: 'NP_ERR_BAD_REQUEST' })
+  assert.deepEqual(big.json, { error: message, code: 'NP_ERR_BAD_REQUEST', hint: HINTS.NP_ERR_BAD_REQUEST })
   const now = (await api.req('GET', `/instances/${id}`)).json
   assert.equal(now.alias, '')
   assert.deepEqual(now.meta.tags, {})

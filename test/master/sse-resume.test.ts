@@ -86,6 +86,7 @@ test('the journal is bounded: an id older than the bound gets a fresh initial bu
   const inst: InstanceView = {
     id: 'abcd0123', alias: '', type: 'server', status: 'running', url: 'server://:1/x:2', config: '', restart: true,
     meta: emptyMeta(), mode: 0, ping: 0, pool: 0, tcps: 0, udps: 0, tcprx: 0, tcptx: 0, udprx: 0, udptx: 0,
+    state: 'ready', errorCode: '', errorMessage: '', errorHint: '',
   }
   const server = createServer((req, res) => bus.subscribe(res, {}, () => [inst], req.headers['last-event-id'] as string | undefined))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

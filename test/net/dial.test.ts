@@ -189,7 +189,7 @@ test('every target failing is one error naming the count and the last cause', as
   const p1 = await closedPort()
   const p2 = await closedPort()
   const { d } = dialer(t, [{ host: '127.0.0.1', port: p1 }, { host: '127.0.0.1', port: p2 }], { lbs: 'primary-backup' })
-  await assert.rejects(d.dialTcp(), { code: 'NP_ERR_DIAL_FAILED', message: `all 2 targets failed: connect ECONNREFUSED 127.0.0.1:${p2}` })
+  await assert.rejects(d.dialTcp(), { code: 'NP_ERR_TARGET_REFUSED', message: `all 2 targets failed: connect ECONNREFUSED 127.0.0.1:${p2}` })
   assert.deepEqual(d.health().map((h) => h.up), [false, false])
 })
 

@@ -79,7 +79,7 @@ test('waiters fail with a timeout once the pool gains nothing for the whole time
   if (late.ok) return
   assert.ok(late.err instanceof NodePassError)
   assert.equal(late.err.message, 'acquire: request timeout')
-  assert.equal(late.err.code, 'NP_ERR_POOL_TIMEOUT')
+  assert.equal(late.err.code, 'NP_ERR_POOL_EXHAUSTED')
   assert.ok(late.afterMs >= TIMEOUT - 1, `failed after ${late.afterMs} ms, before the timeout`)
 })
 

@@ -14,7 +14,7 @@ test('peerUnreachable: refused, reset, unreachable, timed out or a lost control 
   for (const code of ['ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']) assert.equal(peerUnreachable(errno(code)), true, code)
   assert.equal(peerUnreachable(new NodePassError(ERR.CONTROL_LOST, 'control: connection closed by peer')), true)
   assert.equal(peerUnreachable(badKey), false)
-  assert.equal(peerUnreachable(new NodePassError(ERR.VERIFY_FAILED, 'certificate fingerprint mismatch')), false)
+  assert.equal(peerUnreachable(new NodePassError(ERR.TLS_FINGERPRINT_MISMATCH, 'certificate fingerprint mismatch')), false)
   assert.equal(peerUnreachable(errno('EADDRINUSE')), false)
   assert.equal(peerUnreachable('text'), false)
 })

@@ -1,4 +1,6 @@
 // Every malformed or contradictory URL yields exactly its full issue list (D5), and nothing else.
+import { resolve } from 'node:path'
+import { TLS_DIR } from '../helpers/proc.js'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseTunnelUrl, parseUrl } from '../../src/url/parse.js'
@@ -18,15 +20,29 @@ for (const { url, issues } of BAD_URLS) {
 }
 
 test('parseTunnelUrl refuses master:// and names only server and client', () => {
-  assert.deepEqual(parseTunnelUrl('master://:9090'), { ok: false, issues: ['scheme: must be server or client, got "master"'] })
-  assert.deepEqual(parseTunnelUrl('x'), { ok: false, issues: ['url: must start with server://, client://'] })
+  assert.deepEqual(parseTunnelUrl('master://:9090'), { ok: false, issues: ['scheme: must be server or client, got "master"'], code: 'NP_ERR_CONFIG_INVALID' })
+  assert.deepEqual(parseTunnelUrl('x'), { ok: false, issues: ['url: must start with server://, client://'], code: 'NP_ERR_CONFIG_INVALID' })
 })
 
 test('checkFiles=false skips reading crt/key but keeps the tls=2 rules', () => {
   const r = parseUrl('server://:10101/127.0.0.1:8080?tls=2&crt=/no/such.crt&key=/no/such.key', { checkFiles: false })
   assert.equal(r.ok, true)
   assert.deepEqual(parseUrl('server://:10101/127.0.0.1:8080?tls=2&crt=/x', { checkFiles: false }),
-    { ok: false, issues: ['key: required with tls=2'] })
+    { ok: false, issues: ['key: required with tls=2'], code: 'NP_ERR_CONFIG_INVALID' })
+})
+
+test('unreadable or mismatched tls=2 files alone give NP_ERR_TLS_FILES; with other problems NP_ERR_CONFIG_INVALID', () => {
+  const crt = resolve(TLS_DIR, 'server.crt')
+  const other = resolve(TLS_DIR, 'untrusted.key')
+  assert.deepEqual(parseUrl('server://:10101/127.0.0.1:8080?tls=2&crt=/no/such.crt&key=/no/such.key'), {
+    ok: false, code: 'NP_ERR_TLS_FILES',
+    issues: ['crt: cannot read the file (ENOENT), got "/no/such.crt"', 'key: cannot read the file (ENOENT), got "/no/such.key"'],
+  })
+  assert.deepEqual(parseUrl(`server://:10101/127.0.0.1:8080?tls=2&crt=${crt}&key=${other}`), {
+    ok: false, code: 'NP_ERR_TLS_FILES', issues: [`key: does not match the certificate in crt, got "${other}"`],
+  })
+  const both = parseUrl(`server://:10101/127.0.0.1:8080?tls=2&crt=${crt}&key=${other}&min=1`)
+  assert.equal(!both.ok && both.code, 'NP_ERR_CONFIG_INVALID')
 })
 
 test('the tunnel key never appears in an issue', () => {

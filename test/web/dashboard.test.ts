@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
 import { ROOT, startNodePass, testEnv } from '../helpers/proc.js'
+import { HINTS } from '../../src/errors.js'
 
 const CHROMIUM = process.env.NP_CHROMIUM ?? '/usr/bin/chromium'
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -94,7 +95,9 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   await page.fill('#param-rate', 'fast')
   await page.click('button:text("Create")')
   assert.equal(await page.textContent('[data-testid=issue-rate]'), 'rate: must be an integer from 0 to 1000000, got "fast"')
-  assert.match((await page.textContent('[data-testid=create-error]')) ?? '', /^Invalid URL format: rate: must be an integer/)
+  const createError = (await page.textContent('[data-testid=create-error]')) ?? ''
+  assert.match(createError, /^Invalid URL format: rate: must be an integer/)
+  assert.ok(createError.endsWith(` [NP_ERR_CONFIG_INVALID] — ${HINTS.NP_ERR_CONFIG_INVALID}`), createError)
   await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-create.png') })
   await page.fill('#param-rate', '')
   assert.equal(await page.textContent('[data-testid=url-preview]'), `server://***@127.0.0.1:${tunnelPort}/127.0.0.1:${echo.port}`)
@@ -163,6 +166,25 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
   await page.waitForFunction("document.querySelectorAll('[data-testid=instance-row]').length === 1")
   const list = (await (await fetch(`${apiUrl}/instances`, { headers: { 'X-API-Key': key } })).json()) as { alias: string }[]
   assert.deepEqual(list.map((i) => i.alias).sort(), ['', 'web-client'])
+
+  // An instance in error shows its code and hint next to it, in the list and on its page (typed state over SSE).
+  const deadPort = await freePort()
+  const broken = await fetch(`${apiUrl}/instances`, {
+    method: 'POST',
+    headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ alias: 'web-broken', url: `client://k@127.0.0.1:${deadPort}/127.0.0.1:${localPort}?mode=2` }),
+  })
+  assert.equal(broken.status, 201)
+  const brokenRow = page.locator('[data-testid=instance-row]', { hasText: 'web-broken' })
+  await brokenRow.locator('[data-testid=error-code]:text("NP_ERR_TARGET_REFUSED")').waitFor()
+  assert.equal(await brokenRow.locator('[data-testid=status]').textContent(), 'error')
+  assert.equal(await brokenRow.locator('[data-testid=error-hint]').textContent(), HINTS.NP_ERR_TARGET_REFUSED)
+  await brokenRow.locator('a.name').click()
+  assert.equal(await page.textContent('[data-testid=detail-error-code]'), 'NP_ERR_TARGET_REFUSED')
+  assert.match((await page.textContent('[data-testid=detail-error]')) ?? '', new RegExp(`tunnelHandshake: connect ECONNREFUSED 127\\.0\\.0\\.1:${deadPort}`))
+  assert.equal(await page.textContent('[data-testid=detail-error-hint]'), `Hint: ${HINTS.NP_ERR_TARGET_REFUSED}`)
+  await page.screenshot({ path: join(ROOT, 'test-artifacts/dashboard-error.png') })
+  await page.click('a[aria-label=Close]')
 
   // Master panel, then a regenerated key signs this page out and shows the new key once.
   await page.click('a:text-is("Master")')

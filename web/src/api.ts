@@ -1,4 +1,5 @@
-// The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code and issues.
+// The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code, hint and issues
+// (the master's one error scheme, docs/errors.md).
 
 import { KEY_ID, type InstanceView, type MasterInfo } from '../../src/master/types.js'
 
@@ -43,15 +44,23 @@ export interface AllTraffic {
 
 export { KEY_ID }
 
+/** A refused request: the HTTP status, and the error's message, stable code and one-line hint as the master sent them. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly code: string,
     readonly issues: string[],
+    readonly hint = '',
   ) {
     super(message)
   }
+}
+
+/** What the dashboard shows for any error: `message [CODE] — hint` when the master gave a code and hint. */
+export function errorText(err: unknown): string {
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err)
+  return err.code === '' || err.code === 'NETWORK' ? err.message : `${err.message} [${err.code}]${err.hint ? ` — ${err.hint}` : ''}`
 }
 
 /** `<prefix>/v1`, from the meta tag the master fills in (default `/api`). */
@@ -88,10 +97,10 @@ export class Api {
       json = undefined
     }
     if (!res.ok) {
-      const o = (json ?? {}) as { error?: unknown; code?: unknown; issues?: unknown }
+      const o = (json ?? {}) as { error?: unknown; code?: unknown; hint?: unknown; issues?: unknown }
       const msg = typeof o.error === 'string' ? o.error : text.trim() || res.statusText
       const issues = Array.isArray(o.issues) ? o.issues.filter((x): x is string => typeof x === 'string') : []
-      throw new ApiError(res.status, msg, typeof o.code === 'string' ? o.code : '', issues)
+      throw new ApiError(res.status, msg, typeof o.code === 'string' ? o.code : '', issues, typeof o.hint === 'string' ? o.hint : '')
     }
     return json as T
   }

@@ -2,7 +2,7 @@
 // pasted URL. The API's 400 issues (`<field>: <problem>`) are shown next to the field they name.
 import { useState } from 'preact/hooks'
 import { PARAMS, type ParamSpec } from '../../src/url/params.js'
-import { ApiError, type Api } from './api.js'
+import { ApiError, errorText, type Api } from './api.js'
 import { go } from './route.js'
 
 type Role = 'server' | 'client'
@@ -67,7 +67,7 @@ export function CreatePanel({ api, onError }: { api: Api; onError: (e: unknown) 
     } catch (err) {
       onError(err)
       if (!(err instanceof ApiError)) return setError(String(err))
-      setError(err.message)
+      setError(errorText(err))
       const map: Record<string, string> = {}
       for (const issue of err.issues) {
         const c = issue.indexOf(':')

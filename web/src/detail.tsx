@@ -1,6 +1,6 @@
 // One instance: actions, settings (alias, restart policy, peer, tags, URL), the 15-minute traffic chart and the log.
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, type Api, type Instance } from './api.js'
+import { errorText, type Api, type Instance } from './api.js'
 import { go } from './route.js'
 import { TrafficChart } from './chart.js'
 import { bytes, modeName, rate, splitUrl } from './format.js'
@@ -37,7 +37,7 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
       setMsg({ ok: true, text: `${what}: saved` })
     } catch (err) {
       onError(err)
-      setMsg({ ok: false, text: err instanceof ApiError ? err.message : String(err) })
+      setMsg({ ok: false, text: errorText(err) })
     }
   }
   const save = (e: Event): void => {
@@ -81,6 +81,24 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
   )
 }
 
+/** The code, message and hint of an instance in error or degraded (docs/errors.md); nothing otherwise. */
+export function InstanceError({ inst, compact = false }: { inst: Instance; compact?: boolean }) {
+  if (!inst.errorCode) return null
+  const cls = `inst-error ${inst.state === 'degraded' ? 'warn' : 'bad'}`
+  if (compact)
+    return (
+      <div class={cls} data-testid="error" title={`${inst.errorMessage ?? ''}\n${inst.errorHint ?? ''}`}>
+        <code data-testid="error-code">{inst.errorCode}</code> <span class="small" data-testid="error-hint">{inst.errorHint}</span>
+      </div>
+    )
+  return (
+    <div class={cls} role="status" data-testid="detail-error">
+      <code data-testid="detail-error-code">{inst.errorCode}</code> {inst.errorMessage}
+      <div class="small" data-testid="detail-error-hint">Hint: {inst.errorHint}</div>
+    </div>
+  )
+}
+
 export function DetailPanel({ api, store, id, onError }: { api: Api; store: Store; id: string; onError: (e: unknown) => void }) {
   const inst = store.instances.get(id)
   const [error, setError] = useState('')
@@ -93,7 +111,7 @@ export function DetailPanel({ api, store, id, onError }: { api: Api; store: Stor
       await api.patch(id, { action })
     } catch (err) {
       onError(err)
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
     }
   }
   const del = async (): Promise<void> => {
@@ -103,13 +121,14 @@ export function DetailPanel({ api, store, id, onError }: { api: Api; store: Stor
       go('#/')
     } catch (err) {
       onError(err)
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
     }
   }
   return (
     <div class="detail" data-testid="detail">
       <h2>{inst.alias || inst.id} <span class={`badge st-${inst.status}`} data-testid="detail-status">{inst.status}</span></h2>
-      <p class="muted small">{inst.type} · {modeName(inst.type, inst.mode)} · id {inst.id}</p>
+      <p class="muted small">{inst.type} · {modeName(inst.type, inst.mode)} · id {inst.id}{inst.state ? ` · ${inst.state}` : ''}</p>
+      <InstanceError inst={inst} />
       <div class="row wrap">
         <button class="btn" type="button" onClick={() => void act('start')}>Start</button>
         <button class="btn" type="button" onClick={() => void act('stop')}>Stop</button>

@@ -5,6 +5,7 @@ import type { Api, Instance, TrafficPoint } from './api.js'
 import { Sparkline } from './chart.js'
 import { bytes, modeName, rate, splitUrl } from './format.js'
 import type { Rate, Store } from './store.js'
+import { InstanceError } from './detail.js'
 
 const STATUSES = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
@@ -115,7 +116,10 @@ const Row = memo(
           <a href={`#/i/${encodeURIComponent(i.id)}`} class="name">{i.alias || i.id}</a>
           <div class="muted small">{i.type} · {modeName(i.type, i.mode)} · {i.id}</div>
         </td>
-        <td data-label="Status"><span class={`badge st-${i.status}`} data-testid="status">{i.status}</span></td>
+        <td data-label="Status">
+          <span class={`badge st-${i.status}`} data-testid="status">{i.status}</span>
+          <InstanceError inst={i} compact />
+        </td>
         <td data-label="Tunnel → target" class="addr"><code>{u.tunnel || '–'}</code> → <code>{u.target || '–'}</code></td>
         <td data-label="Tags">{Object.entries(i.meta.tags).map(([k, v]) => <span class="tag">{k}={v}</span>)}</td>
         <td data-label="Ping" class="num">{i.ping} ms</td>

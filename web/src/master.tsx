@@ -1,6 +1,6 @@
 // The master panel: /info figures (rates from deltas between polls), alias, tcping, API key regeneration, docs link.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, type Api, type MasterInfo, type TcpingResult } from './api.js'
+import { errorText, type Api, type MasterInfo, type TcpingResult } from './api.js'
 import { bytes, duration, rate } from './format.js'
 import type { Store } from './store.js'
 
@@ -51,7 +51,7 @@ export function MasterPanel({ api, store, onError, signOut }: { api: Api; store:
       setMsg('Alias saved')
     } catch (err) {
       onError(err)
-      setMsg(err instanceof ApiError ? err.message : String(err))
+      setMsg(errorText(err))
     }
   }
   const tcping = async (e: Event): Promise<void> => {
@@ -62,7 +62,7 @@ export function MasterPanel({ api, store, onError, signOut }: { api: Api; store:
       setPing(await api.tcping(target.trim()))
     } catch (err) {
       onError(err)
-      setPingErr(err instanceof ApiError ? err.message : String(err))
+      setPingErr(errorText(err))
     }
   }
   const regenerate = async (): Promise<void> => {
@@ -72,7 +72,7 @@ export function MasterPanel({ api, store, onError, signOut }: { api: Api; store:
       signOut(`The API key was regenerated. New key (copy it now): ${inst.url}`)
     } catch (err) {
       onError(err)
-      setMsg(err instanceof ApiError ? err.message : String(err))
+      setMsg(errorText(err))
     }
   }
   const prefix = api.base.replace(/\/v1$/, '')
