@@ -7,7 +7,7 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs'
 import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import { COUNTERS, type Counter } from './types.js'
+import { COUNTERS, type Counter, type TrafficPoint } from './types.js'
 
 export interface Resolution {
   /** Seconds per point. */
@@ -29,18 +29,6 @@ const RING_OFFSET: readonly number[] = RESOLUTIONS.map((_r, i) =>
 )
 /** The size of every history file: the bound on disk per instance. */
 export const FILE_BYTES = RING_OFFSET[2]! + RESOLUTIONS[2]!.slots * RECORD_BYTES
-
-/** One point: bytes moved during [t, t + step) and the peaks seen in it. */
-export interface Point {
-  /** Start of the period, Unix seconds. */
-  t: number
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
-  peak_tcps: number
-  peak_udps: number
-}
 
 interface Acc {
   period: number
@@ -265,11 +253,11 @@ export class TrafficHistory {
    * Points of `id` from `from` to `to` (Unix seconds), `step` seconds apart, aligned to `step` and dense (periods
    * without data are zeros). Reads from the resolution `res` (an index of RESOLUTIONS) plus what is still in memory.
    */
-  async query(id: string, res: number, from: number, to: number, step: number): Promise<Point[]> {
+  async query(id: string, res: number, from: number, to: number, step: number): Promise<TrafficPoint[]> {
     const s = this.#series.get(id)
     const r = RESOLUTIONS[res]!
     const start = Math.floor(from / step) * step
-    const points: Point[] = []
+    const points: TrafficPoint[] = []
     for (let t = start; t <= to; t += step) points.push({ t, tcprx: 0, tcptx: 0, udprx: 0, udptx: 0, peak_tcps: 0, peak_udps: 0 })
     if (!s || points.length === 0) return points
     const p0 = Math.floor(start / r.step)

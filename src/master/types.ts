@@ -96,3 +96,15 @@ export interface MasterInfo {
 export function emptyMeta(): Meta {
   return { peer: { sid: '', type: '', alias: '' }, tags: {} }
 }
+
+/** One point: bytes moved during [t, t + step) and the peaks seen in it. */
+export interface TrafficPoint {
+  /** Start of the period, Unix seconds. */
+  t: number
+  tcprx: number
+  tcptx: number
+  udprx: number
+  udptx: number
+  peak_tcps: number
+  peak_udps: number
+}

@@ -2,21 +2,13 @@
 // pipe, and on a pseudo-terminal made by util-linux `script`, with and without NO_COLOR. Short tunnel keys are masked.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { stripAnsi } from '../../src/ansi.js'
 import { createLogger, secretMasker } from '../../src/log.js'
+import { freePort } from '../helpers/net.js'
 
 const BIN = new URL('../../../bin/nodepass', import.meta.url).pathname
 const HAVE_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as AddressInfo
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
-}
 
 /** Runs a server for 2 s (coreutils `timeout` sends SIGTERM), on a pipe or a pty; resolves with everything it printed. */
 async function run(pty: boolean, env: Record<string, string | undefined>): Promise<string> {

@@ -5,11 +5,10 @@
 // preflights a browser (NodePanel) sends.
 import assert from 'node:assert/strict'
 import { request, type IncomingHttpHeaders } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { INFO, INSTANCE, TCPING, assertIntegerLiterals, decodeSseData, decodeStrict, versionAtLeast } from './panel-schema.js'
 import { startInProcess } from './helpers.js'
-import { until } from '../helpers/net.js'
+import { freePort, until } from '../helpers/net.js'
 
 interface Reply {
   status: number
@@ -91,14 +90,6 @@ function checkFrames(raw: string, what: string): { type: string; instance: { id:
     out.push(parsed)
   }
   return out
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as AddressInfo
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
 }
 
 test('NodePassDash 4.0.5: add-master check, instance CRUD, PATCH forms, tcping and SSE all decode strictly', async (t) => {

@@ -1,7 +1,7 @@
 // The REST client: every call carries X-API-Key; errors become ApiError with the API's message, code, hint and issues
 // (the master's one error scheme, docs/errors.md).
 
-import { KEY_ID, type InstanceView, type MasterInfo } from '../../src/master/types.js'
+import { KEY_ID, type InstanceView, type MasterInfo, type TrafficPoint } from '../../src/master/types.js'
 
 export type { MasterInfo, Peer } from '../../src/master/types.js'
 /** One instance as the API returns it (the master's own type). */
@@ -12,17 +12,6 @@ export interface TcpingResult {
   connected: boolean
   latency: number
   error: string | null
-}
-
-/** One step of an instance's traffic history: bytes during [t, t + step) and the peaks seen. */
-export interface TrafficPoint {
-  t: number
-  tcprx: number
-  tcptx: number
-  udprx: number
-  udptx: number
-  peak_tcps: number
-  peak_udps: number
 }
 
 export interface InstanceTraffic {
@@ -43,6 +32,7 @@ export interface AllTraffic {
 }
 
 export { KEY_ID }
+export type { TrafficPoint }
 
 /** A refused request: the HTTP status, and the error's message, stable code and one-line hint as the master sent them. */
 export class ApiError extends Error {
