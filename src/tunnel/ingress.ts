@@ -21,8 +21,6 @@ export interface IngressHandlers {
 
 const MAX_HELD = 1024
 
-/** One shared no-op 'error' listener (not a new closure per accepted socket). */
-
 export class Ingress {
   #handlers: IngressHandlers | undefined
   readonly #held: Socket[] = []
