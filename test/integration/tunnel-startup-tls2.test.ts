@@ -13,16 +13,13 @@ import { assertServed, heldUser } from '../helpers/held-users.js'
 // a pipe, and each process may wait for a core. The 1 s bound itself is asserted in-process (tunnel-startup.test.ts);
 // here 2 s still fails a held user who waits for any timeout (the pool's 5 s, a 3 s retry).
 const WITHIN_MS = 2000
-// QUIC follows the QUIC matrix's opt-in here (see transport-quic.test.ts): with processes and tls=2 its server fails
-// to form a pool on this machine and then cannot bind its UDP port again (EADDRINUSE), which is the QUIC work's.
-const QUIC_SKIP = process.env.NP_TEST_QUIC === '1' ? false : 'the QUIC rows with tls=2 are opt-in (NP_TEST_QUIC=1)'
 const TLS2 = `tls=2&crt=${resolve(TLS_DIR, 'server.crt')}&key=${resolve(TLS_DIR, 'server.key')}`
 const VERIFIED = /TLS certificate fingerprint verified/
 const TYPES = [
-  { type: 0, name: 'tcp', skip: false },
-  { type: 2, name: 'ws', skip: false },
-  { type: 3, name: 'h2', skip: false },
-  { type: 1, name: 'quic', skip: QUIC_SKIP },
+  { type: 0, name: 'tcp' },
+  { type: 2, name: 'ws' },
+  { type: 3, name: 'h2' },
+  { type: 1, name: 'quic' },
 ] as const
 
 async function scenario(t: TestContext, type: number, forward: boolean): Promise<void> {
@@ -63,9 +60,9 @@ async function scenario(t: TestContext, type: number, forward: boolean): Promise
   await assertServed(held, performance.now(), WITHIN_MS)
 }
 
-for (const { type, name, skip } of TYPES) {
-  test(`type=${type} (${name}) tls=2 reverse: users who sent before the client started are served, every byte intact`, { skip }, (t) =>
+for (const { type, name } of TYPES) {
+  test(`type=${type} (${name}) tls=2 reverse: users who sent before the client started are served, every byte intact`, (t) =>
     scenario(t, type, false))
-  test(`type=${type} (${name}) tls=2 forward: users who sent while the server restarted are served, every byte intact`, { skip }, (t) =>
+  test(`type=${type} (${name}) tls=2 forward: users who sent while the server restarted are served, every byte intact`, (t) =>
     scenario(t, type, true))
 }
