@@ -7,7 +7,6 @@ import { CONTROL_ID } from '../wire.js'
 import { monotonicMs } from '../duration.js'
 import { ignore } from '../ignore.js'
 
-
 export interface PoolConn {
   readonly id: string
   readonly stream: Duplex

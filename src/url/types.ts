@@ -13,7 +13,6 @@ export type TlsConfig =
   | { readonly mode: 1 }
   | { readonly mode: 2; readonly crt: string; readonly key: string }
 
-
 /** lbs=0 round-robin, 1 optimal latency, 2 primary-backup (D7). */
 export type LbsStrategy = 'round-robin' | 'latency' | 'primary-backup'
 export const LBS_BY_CODE: readonly LbsStrategy[] = ['round-robin', 'latency', 'primary-backup']
