@@ -108,7 +108,8 @@ test('single executable: built with this Node, it runs a tunnel and a master on 
     assert.equal((await fetch(`${m.origin}/api/docs/not-a-file.js`)).status, 404)
 
     await masterTunnel(st, m)
-    assert.equal((await m.proc.stop()).code, 0)
+    const stopped = await m.proc.stop()
+    assert.equal(stopped.code, 0, `the master's exit; its last lines:\n${m.proc.lines.slice(-15).join('\n')}`)
   })
 
   await t.test('type=1 without @matrixai/quic beside it: a clear error naming where it looked', async (st) => {
@@ -123,7 +124,8 @@ test('single executable: built with this Node, it runs a tunnel and a master on 
     assert.equal(
       line.replace(/^.*Client error: /, ''),
       `pool type 1 (QUIC) needs the optional package @matrixai/quic with its native binding for ${process.platform}-${process.arch}: ` +
-        `not found beside the executable (looked in ${join(binDir, 'node_modules')} and its parents; docs/install.md)`,
+        `not found beside the executable (looked in ${join(binDir, 'node_modules')} and its parents; docs/install.md) ` +
+        '[NP_ERR_TRANSPORT_UNAVAILABLE] hint: install @matrixai/quic for type=1, or choose another type= (types 1 and 3 need tls=1 or 2)',
     )
   })
 
