@@ -1,6 +1,7 @@
 // The only place that reads argv and env, prints banners and calls process.exit.
 import { readObservabilityEnv, readTunables, type ObservabilityEnv, type Tunables } from './env.js'
 import { parseUrl } from './url/parse.js'
+import { joinHostPort } from './url/address.js'
 import type { AnyConfig, TunnelConfig } from './url/types.js'
 import { createLogger } from './log.js'
 import { ERR, HINTS, describeError, errorInfo, type ErrorCode } from './errors.js'
@@ -131,7 +132,7 @@ function runTunnelProcess(config: TunnelConfig, startup: Startup): void {
     import('./master/standalone-metrics.js')
       .then(({ serveTunnelMetrics }) => serveTunnelMetrics(metricsAddr, config.role, () => tunnel.stats()))
       .then(
-        (m) => log.info(`Metrics listening: http://${metricsAddr.host.includes(':') ? `[${metricsAddr.host}]` : metricsAddr.host || '0.0.0.0'}:${m.port}/metrics`),
+        (m) => log.info(`Metrics listening: http://${joinHostPort(metricsAddr.host || '0.0.0.0', m.port)}/metrics`),
         (err: unknown) => log.error(`Metrics listener failed: ${describeError(err)}`),
       )
   }
