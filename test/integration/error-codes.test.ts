@@ -110,7 +110,7 @@ test('NP_ERR_TLS_UNTRUSTED: a tls=2 server whose certificate the client does not
   start(t, serverCfg(tp, [await freePort()], { mode: 1, tls }), { handshakeTimeoutMs: 1000 })
   const c = start(t, clientCfg(tp, [9], { sni: 'localhost' }), { handshakeTimeoutMs: 1000 })
   const s = await stateWith(c, 'NP_ERR_TLS_UNTRUSTED')
-  assertReported(c, s, 'NP_ERR_TLS_UNTRUSTED', new RegExp(`^setControlConn: handshake timeout \\(pool dial: dial 127\\.0\\.0\\.1:${tp}: self-signed certificate\\)`))
+  assertReported(c, s, 'NP_ERR_TLS_UNTRUSTED', new RegExp(`^setControlConn: handshake timeout \\(pool dial: dial 127\\.0\\.0\\.1:${tp}: self-signed certificate(; if the root CA is installed locally, try running Node\\.js with --use-system-ca)?\\)`))
 })
 
 test('NP_ERR_SLOT_LIMIT: slot=1 refuses the second connection at once and marks the server degraded', async (t) => {

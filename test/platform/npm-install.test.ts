@@ -67,6 +67,7 @@ test('npm pack + npm install -g <tarball>: `nodepass` runs outside the repositor
     assert.equal(page.status, 200)
     assert.match(await page.text(), /<meta name="np-api-prefix" content="\/api">/)
     await masterTunnel(st, m)
-    assert.equal((await m.proc.stop()).code, 0)
+    const stopped = await m.proc.stop()
+    assert.equal(stopped.code, 0, `the master's exit; its last lines:\n${m.proc.lines.slice(-15).join('\n')}`)
   })
 })
