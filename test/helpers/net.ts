@@ -3,6 +3,7 @@ import { createServer, connect, type Server, type Socket, type AddressInfo } fro
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 
 export function sha256(b: Buffer | Buffer[]): string {
   const h = createHash('sha256')
@@ -48,6 +49,28 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { port } = s.address() as AddressInfo
   await new Promise((r) => s.close(r))
   return port
+}
+
+/**
+ * A port on 127.0.0.1 that refuses connections, for a dead target or peer. It lies below the kernel's ephemeral range,
+ * unlike a port from freePort(): a port from that range can later be a connection's own source port, and a dial to
+ * it from itself connects (TCP simultaneous open on loopback), or bind(0) hands it to a listener again; either turns
+ * the dead target into a live one and the test waits forever for a refusal.
+ */
+export async function refusedPort(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999')
+  const low = Math.max(2048, Number(range.trim().split(/\s+/)[0]) || 32768)
+  for (let i = 0; i < 50; i++) {
+    const port = 1024 + Math.floor(Math.random() * (low - 1024))
+    const s = connect(port, '127.0.0.1')
+    const refused = await new Promise<boolean>((resolve) => {
+      s.once('connect', () => resolve(false))
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'))
+    })
+    s.destroy()
+    if (refused) return port
+  }
+  throw new Error('no refusing port found below the ephemeral range in 50 tries')
 }
 
 /** Rejects if `p` has not settled within `ms` (so a test fails instead of hanging). */

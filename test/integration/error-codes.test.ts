@@ -11,7 +11,7 @@ import { resolve } from 'node:path'
 import { HINTS, type ErrorCode, type ErrorInfo } from '../../src/errors.js'
 import type { TunnelState } from '../../src/tunnel/types.js'
 import { clientCfg, serverCfg } from '../helpers/config.js'
-import { freePort, tcpEcho, tcpRoundTrip, until, withTimeout } from '../helpers/net.js'
+import { freePort, refusedPort, tcpEcho, tcpRoundTrip, until, withTimeout } from '../helpers/net.js'
 import { dnsServer } from '../helpers/net-fixtures.js'
 import { TLS_DIR, startNodePass, testEnv } from '../helpers/proc.js'
 import { isReady, start, startPair, startSingle, type Running } from '../helpers/tunnel-pair.js'
@@ -55,12 +55,12 @@ test('NP_ERR_AUTH_FAILED: a wrong tunnel key puts the client in error; the maste
 })
 
 test('NP_ERR_TARGET_REFUSED: the client of a server that is not running, and a dead target per connection (degraded, then ready)', async (t) => {
-  const dead = await freePort()
+  const dead = await refusedPort()
   const c = start(t, clientCfg(dead, [9], { mode: 2 }))
   assertReported(c, await stateWith(c, 'NP_ERR_TARGET_REFUSED'), 'NP_ERR_TARGET_REFUSED',
     `tunnelHandshake: connect ECONNREFUSED 127.0.0.1:${dead}`)
 
-  const target = await freePort()
+  const target = await refusedPort()
   const listen = await freePort()
   const single = await startSingle(t, clientCfg(listen, [target]), { reportIntervalMs: 300 })
   assert.equal(single.tunnel.state().state, 'ready')

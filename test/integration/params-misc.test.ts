@@ -5,7 +5,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { clientCfg, memLogger, serverCfg, testTunables } from '../helpers/config.js'
-import { freePort, tcpEcho, udpEcho, until, withTimeout } from '../helpers/net.js'
+import { freePort, refusedPort, tcpEcho, udpEcho, until, withTimeout } from '../helpers/net.js'
 import { tcpServer } from '../helpers/net-fixtures.js'
 import { start, startPair } from '../helpers/tunnel-pair.js'
 import { runTunnel } from '../../src/tunnel/run.js'
@@ -190,7 +190,7 @@ test('forced modes fail with a clear error when impossible', async (t) => {
   await until(() => c.states.some((x) => x.state === 'error'), 10_000, 'client error')
   assert.ok(c.lines.some((l) => l.endsWith(`ERROR  Client error: bind 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port} ${inUse}`)), c.lines.join('\n'))
 
-  const nobody = await freePort()
+  const nobody = await refusedPort()
   const d = start(t, clientCfg(nobody, [9], { mode: 2 }))
   await until(() => d.states.some((x) => x.state === 'error'), 10_000, 'client error')
   assert.ok(d.lines.some((l) => l.includes(`ERROR  Client error: `) && l.includes('ECONNREFUSED') && l.includes('[NP_ERR_TARGET_REFUSED]')), d.lines.join('\n'))
@@ -201,7 +201,7 @@ const RANK: Record<string, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3, EVE
 const LINE_LEVEL = /^\S+ \S+ {2}(DEBUG|INFO|WARN|ERROR|EVENT) {2}/
 
 test('each log level prints exactly its levels (EVENT at every level but none)', async (t) => {
-  const dead = await freePort()
+  const dead = await refusedPort()
   for (const level of LOG_LEVELS) {
     const tp = await freePort()
     const pub = await freePort()
@@ -218,9 +218,9 @@ test('each log level prints exactly its levels (EVENT at every level but none)',
     await until(() => checkpoints >= 4, 15_000, `checkpoints at ${level}`)
     const user = connect(pub, '127.0.0.1')
     user.on('error', () => {})
-    await Promise.race([once(user, 'close'), once(user, 'error')])
+    await withTimeout(once(user, 'close'), 20_000, `the user's close at ${level}`)
     await until(() => checkpoints >= 8, 15_000, `more checkpoints at ${level}`)
-    await Promise.all([server.close(), client.close()])
+    await withTimeout(Promise.all([server.close(), client.close()]), 20_000, `close() at ${level}`)
     const seen = new Set([...slog.lines, ...clog.lines].map((l) => LINE_LEVEL.exec(l)?.[1] ?? `unparsed: ${l}`))
     const want = level === 'none' ? [] : Object.keys(RANK).filter((k) => k === 'EVENT' || RANK[k]! >= RANK[level.toUpperCase()]!)
     assert.deepEqual([...seen].sort(), [...want].sort(), `log=${level}`)

@@ -1,12 +1,12 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { createTargetDialer, type TargetDialerOptions } from '../../src/net/dial.js'
 import { createDnsResolver } from '../../src/net/dns.js'
 import type { HostPort } from '../../src/url/types.js'
-import { until } from '../helpers/net.js'
+import { refusedPort, until } from '../helpers/net.js'
 import { dnsServer, memoryLogger, tcpServer } from '../helpers/net-fixtures.js'
 
 const noDns = createDnsResolver({ ttlMs: 0, servers: [] })
@@ -19,14 +19,6 @@ function dialer(t: TestContext, targets: HostPort[], extra: Partial<TargetDialer
 }
 
 /** A port nobody listens on (bound once, then released). */
-async function closedPort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const port = (s.address() as AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
-
 async function counting(t: TestContext, host = '127.0.0.1') {
   const peers: string[] = []
   const srv = await tcpServer(t, (s: Socket) => peers.push(s.remoteAddress!), host)
@@ -76,7 +68,7 @@ test('primary-backup uses the first target, fails over once, and does not retry 
 })
 
 test('a down primary is re-probed in the background and used again once it is back', async (t) => {
-  const port = await closedPort()
+  const port = await refusedPort()
   const backup = await counting(t)
   const { d, lines } = dialer(t, [{ host: '127.0.0.1', port }, backup.target], { lbs: 'primary-backup', probeMinMs: 50, probeMaxMs: 200 })
   const first = await d.dialTcp()
@@ -142,7 +134,7 @@ test('dial=127.0.0.2 is the source address of TCP and UDP target connections', a
 test('an unusable dial address falls back once with one warning; refused connections never trigger it', async (t) => {
   const srv = await counting(t)
   const source = { fallback: false }
-  const dead = await closedPort()
+  const dead = await refusedPort()
   const refused = dialer(t, [{ host: '127.0.0.1', port: dead }], { dial: '127.0.0.2', sourceState: source })
   await assert.rejects(refused.d.dialTcp(), { message: `dial 127.0.0.1:${dead}: connect ECONNREFUSED 127.0.0.1:${dead}` })
   assert.equal(source.fallback, false, 'ECONNREFUSED must not switch the source address off (D2)')
@@ -186,8 +178,8 @@ test('a source address of the other family is skipped for that target, without f
 })
 
 test('every target failing is one error naming the count and the last cause', async (t) => {
-  const p1 = await closedPort()
-  const p2 = await closedPort()
+  const p1 = await refusedPort()
+  const p2 = await refusedPort()
   const { d } = dialer(t, [{ host: '127.0.0.1', port: p1 }, { host: '127.0.0.1', port: p2 }], { lbs: 'primary-backup' })
   await assert.rejects(d.dialTcp(), { code: 'NP_ERR_TARGET_REFUSED', message: `all 2 targets failed: connect ECONNREFUSED 127.0.0.1:${p2}` })
   assert.deepEqual(d.health().map((h) => h.up), [false, false])
@@ -207,6 +199,6 @@ test('probeNext measures the connect time of the next target, undefined when it 
   const { d } = dialer(t, [srv.target])
   const ms = await d.probeNext(2000)
   assert.equal(typeof ms, 'number')
-  const dead = dialer(t, [{ host: '127.0.0.1', port: await closedPort() }])
+  const dead = dialer(t, [{ host: '127.0.0.1', port: await refusedPort() }])
   assert.equal(await dead.d.probeNext(2000), undefined)
 })
