@@ -72,6 +72,7 @@ export function ansiSpans(line: string): Span[] {
   const out: Span[] = []
   let fg = ''
   let bold = false
+  // eslint-disable-next-line no-control-regex
   const re = /\x1b\[([0-9;]*)([A-Za-z])/g
   let last = 0
   const push = (text: string): void => {
