@@ -1,6 +1,7 @@
 // The shell: sign-in state (sessionStorage), the SSE link, hash routes (#/, #/new, #/i/<id>, #/master).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { Api, ApiError, apiBase } from './api.js'
+import { Api, apiBase } from './api.js'
+import { isUnauthorized } from './api-error.js'
 import { CreatePanel } from './create.js'
 import { DetailPanel } from './detail.js'
 import { InstanceList } from './list.js'
@@ -32,7 +33,7 @@ export function App() {
 
 function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: string) => void }) {
   const api = useMemo(() => new Api(apiBase(), apiKey), [apiKey])
-  const store = useMemo(() => new Store(), [apiKey])
+  const store = useMemo(() => new Store((fn) => requestAnimationFrame(fn)), [apiKey])
   const [, setVersion] = useState(0)
   const [link, setLink] = useState<{ state: LinkState; detail: string }>({ state: 'connecting', detail: '' })
   const hash = useHash()
@@ -60,7 +61,7 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
   }, [])
 
   const onError = (err: unknown): void => {
-    if (err instanceof ApiError && err.status === 401) signOut(`Signed out: ${err.message}`)
+    if (isUnauthorized(err)) signOut(`Signed out: ${err.message}`)
   }
   const route = hash.replace(/^#/, '')
   let panel = null

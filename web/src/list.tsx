@@ -1,11 +1,13 @@
 // The live instance list with filters (text, status, type, tag); rows are memoised so 500 instances stay cheap.
 import { memo } from 'preact/compat'
 import { useEffect, useState } from 'preact/hooks'
-import type { Api, Instance, TrafficPoint } from './api.js'
+import type { InstanceView, TrafficPoint } from '../../src/master/types.js'
+import type { Api } from './api.js'
 import { Sparkline } from './chart.js'
-import { bytes, modeName, rate, splitUrl } from './format.js'
-import type { Rate, Store } from './store.js'
 import { InstanceError } from './detail.js'
+import { bytes, modeName, rate } from './format.js'
+import { splitUrl } from './instance-url.js'
+import type { Rate, Store } from './store.js'
 
 const STATUSES = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
@@ -13,7 +15,7 @@ export const PAGE = 100
 /** The sparklines' 24-hour history is fetched again this often. */
 const SPARK_REFRESH_MS = 5 * 60_000
 
-function matches(i: Instance, text: string, status: string, type: string, tag: string): boolean {
+function matches(i: InstanceView, text: string, status: string, type: string, tag: string): boolean {
   if (status !== '' && i.status !== status) return false
   if (type !== '' && i.type !== type) return false
   if (tag !== '') {
@@ -106,7 +108,7 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
 
 const Row = memo(
   function Row({ inst: i, r, spark, api, onError }: {
-    inst: Instance; r: Rate; spark: TrafficPoint[] | undefined; api: Api; onError: (e: unknown) => void
+    inst: InstanceView; r: Rate; spark: TrafficPoint[] | undefined; api: Api; onError: (e: unknown) => void
   }) {
     const u = splitUrl(i.url)
     const act = (action: string): void => void api.patch(i.id, { action }).catch(onError)

@@ -1,6 +1,8 @@
 // The master panel: /info figures (rates from deltas between polls), alias, tcping, API key regeneration, docs link.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { errorText, type Api, type MasterInfo, type TcpingResult } from './api.js'
+import type { MasterInfo } from '../../src/master/types.js'
+import type { Api, TcpingResult } from './api.js'
+import { errorText } from './api-error.js'
 import { bytes, duration, rate } from './format.js'
 import type { Store } from './store.js'
 
