@@ -4,8 +4,9 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { TrafficPoint } from '../../src/master/types.js'
-import type { Api, InstanceTraffic } from './api.js'
 import { errorText } from './api-error.js'
+import type { InstanceTraffic } from './api.js'
+import { useDashboard } from './dashboard-context.js'
 import { chartData, inOf, outOf } from './chart-data.js'
 import { bytes, rate } from './format.js'
 import type { Sample } from './store.js'
@@ -21,7 +22,8 @@ export const RANGES = [
 /** History is fetched again this often: the live samples it is extended with cover only the last 15 minutes. */
 const REFETCH_MS = 5 * 60_000
 
-export function TrafficChart({ api, id, samples, version }: { api: Api; id: string; samples: Sample[]; version: number }) {
+export function TrafficChart({ id, samples, version }: { id: string; samples: Sample[]; version: number }) {
+  const { api } = useDashboard()
   const [sel, setSel] = useState<number>(0)
   const [hist, setHist] = useState<InstanceTraffic | undefined>(undefined)
   const [error, setError] = useState('')

@@ -2,8 +2,8 @@
 // pasted URL. The API's 400 issues (`<field>: <problem>`) are shown next to the field they name.
 import { useState } from 'preact/hooks'
 import { PARAMS, type ParamSpec } from '../../src/url/params.js'
-import type { Api } from './api.js'
 import { ApiError, errorText } from './api-error.js'
+import { useDashboard } from './dashboard-context.js'
 import { buildUrl, hideKey, issueFields, type Role } from './instance-url.js'
 import { go } from './route.js'
 
@@ -27,7 +27,8 @@ function ParamField({ p, value, set, issue }: { p: ParamSpec; value: string; set
   )
 }
 
-export function CreatePanel({ api, onError }: { api: Api; onError: (e: unknown) => void }) {
+export function CreatePanel() {
+  const { api, onError } = useDashboard()
   const [paste, setPaste] = useState(false)
   const [role, setRole] = useState<Role>('server')
   const [alias, setAlias] = useState('')

@@ -1,17 +1,17 @@
 // One instance: actions, settings (alias, restart policy, peer, tags, URL), the 15-minute traffic chart and the log.
 import { useEffect, useState } from 'preact/hooks'
 import type { InstanceView } from '../../src/master/types.js'
-import type { Api } from './api.js'
 import { errorText } from './api-error.js'
 import { TrafficChart } from './chart.js'
+import { useDashboard } from './dashboard-context.js'
 import { bytes, modeName, rate } from './format.js'
 import { hideKey, splitUrl } from './instance-url.js'
 import { LogView } from './logview.js'
 import { go } from './route.js'
-import type { Store } from './store.js'
 import { parseTags, tagsText } from './tags.js'
 
-function Settings({ api, inst, onError }: { api: Api; inst: InstanceView; onError: (e: unknown) => void }) {
+function Settings({ inst }: { inst: InstanceView }) {
+  const { api, onError } = useDashboard()
   const [alias, setAlias] = useState(inst.alias)
   const [restart, setRestart] = useState(inst.restart)
   const [peer, setPeer] = useState(inst.meta.peer)
@@ -88,7 +88,8 @@ export function InstanceError({ inst, compact = false }: { inst: InstanceView; c
   )
 }
 
-export function DetailPanel({ api, store, id, onError }: { api: Api; store: Store; id: string; onError: (e: unknown) => void }) {
+export function DetailPanel({ id }: { id: string }) {
+  const { api, store, onError } = useDashboard()
   const inst = store.instances.get(id)
   const [error, setError] = useState('')
   if (!inst) return <div><h2>Instance {id}</h2><p class="muted">Not found (deleted, or still loading).</p></div>
@@ -138,9 +139,9 @@ export function DetailPanel({ api, store, id, onError }: { api: Api; store: Stor
       </dl>
       <details class="config"><summary>Full configuration</summary><code>{hideKey(inst.config)}</code></details>
       <h3>Traffic</h3>
-      <TrafficChart key={id} api={api} id={id} samples={store.samples.get(id) ?? []} version={store.version} />
+      <TrafficChart key={id} id={id} samples={store.samples.get(id) ?? []} version={store.version} />
       <h3>Settings</h3>
-      <Settings key={id} api={api} inst={inst} onError={onError} />
+      <Settings key={id} inst={inst} />
       <h3>Log</h3>
       <LogView lines={store.logs.get(id) ?? []} version={store.version} />
     </div>

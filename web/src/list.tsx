@@ -2,12 +2,12 @@
 import { memo } from 'preact/compat'
 import { useEffect, useState } from 'preact/hooks'
 import type { InstanceView, TrafficPoint } from '../../src/master/types.js'
-import type { Api } from './api.js'
 import { Sparkline } from './chart.js'
+import { useDashboard } from './dashboard-context.js'
 import { InstanceError } from './detail.js'
 import { bytes, modeName, rate } from './format.js'
 import { splitUrl } from './instance-url.js'
-import type { Rate, Store } from './store.js'
+import type { Rate } from './store.js'
 
 const STATUSES = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
@@ -27,7 +27,8 @@ function matches(i: InstanceView, text: string, status: string, type: string, ta
   return hay.includes(text)
 }
 
-export function InstanceList({ store, api, onError }: { store: Store; api: Api; onError: (e: unknown) => void }) {
+export function InstanceList() {
+  const { api, store, onError } = useDashboard()
   const [text, setText] = useState('')
   const [status, setStatus] = useState('')
   const [type, setType] = useState('')
@@ -90,7 +91,7 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
               </tr>
             </thead>
             <tbody>
-              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} spark={sparks.get(i.id)} api={api} onError={onError} />)}
+              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} spark={sparks.get(i.id)} />)}
             </tbody>
           </table>
           {shown.length > limit ? (
@@ -107,9 +108,8 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
 }
 
 const Row = memo(
-  function Row({ inst: i, r, spark, api, onError }: {
-    inst: InstanceView; r: Rate; spark: TrafficPoint[] | undefined; api: Api; onError: (e: unknown) => void
-  }) {
+  function Row({ inst: i, r, spark }: { inst: InstanceView; r: Rate; spark: TrafficPoint[] | undefined }) {
+    const { api, onError } = useDashboard()
     const u = splitUrl(i.url)
     const act = (action: string): void => void api.patch(i.id, { action }).catch(onError)
     return (

@@ -1,14 +1,15 @@
 // The master panel: /info figures (rates from deltas between polls), alias, tcping, API key regeneration, docs link.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { MasterInfo } from '../../src/master/types.js'
-import type { Api, TcpingResult } from './api.js'
 import { errorText } from './api-error.js'
+import type { TcpingResult } from './api.js'
+import { useDashboard } from './dashboard-context.js'
 import { bytes, duration, rate } from './format.js'
-import type { Store } from './store.js'
 
 const POLL_MS = 3000
 
-export function MasterPanel({ api, store, onError, signOut }: { api: Api; store: Store; onError: (e: unknown) => void; signOut: (m?: string) => void }) {
+export function MasterPanel() {
+  const { api, store, onError, signOut } = useDashboard()
   const [info, setInfo] = useState<MasterInfo | null>(null)
   const [rates, setRates] = useState<{ netrx: number; nettx: number; diskr: number; diskw: number } | null>(null)
   const [alias, setAlias] = useState<string | null>(null)
