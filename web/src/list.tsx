@@ -1,7 +1,7 @@
 // The live instance list with filters (text, status, type, tag); rows are memoised so 500 instances stay cheap.
 import { memo } from 'preact/compat'
 import { useEffect, useState } from 'preact/hooks'
-import type { InstanceView, TrafficPoint } from '../../src/master/types.js'
+import type { InstanceStatus, InstanceView, TrafficPoint } from '../../src/master/types.js'
 import { Sparkline } from './chart.js'
 import { useDashboard } from './dashboard-context.js'
 import { InstanceError } from './detail.js'
@@ -9,7 +9,7 @@ import { bytes, modeName, rate } from './format.js'
 import { splitUrl } from './instance-url.js'
 import type { Rate } from './store.js'
 
-const STATUSES = ['running', 'stopped', 'error']
+const STATUSES: readonly InstanceStatus[] = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
 export const PAGE = 100
 /** The sparklines' 24-hour history is fetched again this often. */

@@ -8,10 +8,13 @@ import { bytes, duration, rate } from './format.js'
 
 const POLL_MS = 3000
 
+/** The /info counters shown as rates (bytes/s between two polls). */
+type Rates = Pick<MasterInfo, 'netrx' | 'nettx' | 'diskr' | 'diskw'>
+
 export function MasterPanel() {
   const { api, store, onError, signOut } = useDashboard()
   const [info, setInfo] = useState<MasterInfo | null>(null)
-  const [rates, setRates] = useState<{ netrx: number; nettx: number; diskr: number; diskw: number } | null>(null)
+  const [rates, setRates] = useState<Rates | null>(null)
   const [alias, setAlias] = useState<string | null>(null)
   const [msg, setMsg] = useState('')
   const [target, setTarget] = useState('')
@@ -29,7 +32,7 @@ export function MasterPanel() {
         const p = prev.current
         if (p) {
           const dt = (now - p.t) / 1000
-          const d = (k: 'netrx' | 'nettx' | 'diskr' | 'diskw'): number => Math.max(0, (i[k] - p.i[k]) / dt)
+          const d = (k: keyof Rates): number => Math.max(0, (i[k] - p.i[k]) / dt)
           setRates({ netrx: d('netrx'), nettx: d('nettx'), diskr: d('diskr'), diskw: d('diskw') })
         }
         prev.current = { t: now, i }
