@@ -5,6 +5,7 @@ import type { InstanceStatus, InstanceView, TrafficPoint } from '../../src/maste
 import { Sparkline } from './chart.js'
 import { useDashboard } from './dashboard-context.js'
 import { InstanceError } from './detail.js'
+import { instanceMatches, tagKey, tagLabel } from './filters.js'
 import { bytes, modeName, rate } from './format.js'
 import { splitUrl } from './instance-url.js'
 import type { Rate } from './store.js'
@@ -14,18 +15,6 @@ const STATUSES: readonly InstanceStatus[] = ['running', 'stopped', 'error']
 export const PAGE = 100
 /** The sparklines' 24-hour history is fetched again this often. */
 const SPARK_REFRESH_MS = 5 * 60_000
-
-function matches(i: InstanceView, text: string, status: string, type: string, tag: string): boolean {
-  if (status !== '' && i.status !== status) return false
-  if (type !== '' && i.type !== type) return false
-  if (tag !== '') {
-    const [k, v] = tag.split('\u0000')
-    if (i.meta.tags[k ?? ''] !== v) return false
-  }
-  if (text === '') return true
-  const hay = `${i.id} ${i.alias} ${i.url} ${Object.entries(i.meta.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`.toLowerCase()
-  return hay.includes(text)
-}
 
 export function InstanceList() {
   const { api, store, onError } = useDashboard()
@@ -53,10 +42,10 @@ export function InstanceList() {
   }, [api, ids])
   const all = [...store.instances.values()]
   const tags = new Set<string>()
-  for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(`${k}\u0000${v}`)
-  const q = text.trim().toLowerCase()
+  for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(tagKey(k, v))
+  const filter = { text: text.trim().toLowerCase(), status, type, tag }
   const shown = all
-    .filter((i) => matches(i, q, status, type, tag))
+    .filter((i) => instanceMatches(i, filter))
     .sort((a, b) => (a.alias || a.id).localeCompare(b.alias || b.id))
   const now = Date.now()
   return (
@@ -75,7 +64,7 @@ export function InstanceList() {
         </select>
         <select aria-label="Tag" value={tag} onChange={(e) => setTag(e.currentTarget.value)}>
           <option value="">any tag</option>
-          {[...tags].sort().map((t) => <option value={t}>{t.replace('\u0000', '=')}</option>)}
+          {[...tags].sort().map((t) => <option value={t}>{tagLabel(t)}</option>)}
         </select>
         <span class="muted count" data-testid="count">{shown.length} of {all.length}</span>
       </div>
