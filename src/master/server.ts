@@ -1,8 +1,8 @@
 // The API listener: plain HTTP (tls=0), HTTPS with an in-memory self-signed ECDSA P-256 cert (tls=1), or with
 // crt/key files re-read every NP_RELOAD_INTERVAL (tls=2). TLS 1.3 only.
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { loadPair, selfSignedPair } from '../tls/certs.js'
 import { ERR, NodePassError, describeError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -84,16 +84,45 @@ export async function createApiServer(
     socket.on('error', () => socket.destroy())
     socket.end(connectRefusal())
   })
-  return {
-    server,
-    tlsCode: tlsCodeOf(tls.mode),
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(reload)
-        server.close(() => resolve())
-        server.closeIdleConnections()
-      }),
+  return { server, tlsCode: tlsCodeOf(tls.mode), close: closer(server, () => clearInterval(reload)) }
+}
+
+/** How long a request already being answered may still take once the master stops. */
+export const CLOSE_GRACE_MS = 2000
+
+/**
+ * close() for the API listener: requests being answered finish (up to CLOSE_GRACE_MS), then every connection is
+ * closed. server.close() alone waits for every connection to end, and closeIdleConnections() misses a connection that
+ * has not sent a complete request (a browser's preconnect, a half-sent header, a TLS handshake not begun): one such
+ * client held the master's shutdown until it was killed.
+ */
+function closer(server: Server, cleanup: () => void): () => Promise<void> {
+  const sockets = new Set<Socket>()
+  let answering = 0
+  let closing = false
+  const destroyAll = (): void => {
+    for (const s of sockets) s.destroy()
   }
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  server.on('request', (_req, res: ServerResponse) => {
+    answering++
+    res.on('close', () => {
+      if (--answering === 0 && closing) destroyAll()
+    })
+  })
+  let done: Promise<void> | undefined
+  return () =>
+    (done ??= new Promise<void>((resolve) => {
+      closing = true
+      cleanup()
+      server.close(() => resolve())
+      server.closeIdleConnections()
+      if (answering === 0) return destroyAll()
+      setTimeout(destroyAll, CLOSE_GRACE_MS).unref()
+    }))
 }
 
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {

@@ -9,23 +9,44 @@ export function connectCommon(opts: ClientTransportOptions, host: string): TcpNe
   return { host, port: opts.port, allowHalfOpen: true, noDelay: true, highWaterMark: opts.tunables.tcpDataBufSize, keepAlive: true, keepAliveInitialDelay: opts.tunables.reportIntervalMs }
 }
 
-/** Resolves with the pool stream once `ready` fires on sock, or rejects (and destroys it) on error or timeout. */
-export function settleDial(opts: ClientTransportOptions, sock: Socket, ready: 'connect' | 'secureConnect', fp: () => string | undefined): Promise<PoolStream> {
+/** The rejection of a dial whose signal was aborted (the tunnel is closing). */
+export function dialAborted(opts: { host: string; port: number }): NodePassError {
+  return new NodePassError(ERR.CLOSED, `dial ${opts.host}:${opts.port}: aborted`)
+}
+
+/**
+ * Resolves with the pool stream once `ready` fires on sock, or rejects (and destroys it) on error, timeout or an
+ * abort of `signal`.
+ */
+export function settleDial(
+  opts: ClientTransportOptions,
+  sock: Socket,
+  ready: 'connect' | 'secureConnect',
+  fp: () => string | undefined,
+  signal?: AbortSignal,
+): Promise<PoolStream> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => sock.destroy(new NodePassError(ERR.TARGET_TIMEOUT, `dial ${opts.host}:${opts.port}: timeout`)),
       opts.tunables.tcpDialTimeoutMs,
     )
-    const fail = (err: Error): void => {
+    const onAbort = (): void => void sock.destroy(dialAborted(opts))
+    const settle = (): void => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const fail = (err: Error): void => {
+      settle()
       sock.destroy()
       reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err }))
     }
     sock.once('error', fail)
     sock.once(ready, () => {
-      clearTimeout(timer)
+      settle()
       sock.off('error', fail)
       resolve({ stream: sock, socket: sock, fp: fp(), remoteIp: unmapIp(sock.remoteAddress ?? '') })
     })
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -10,9 +10,9 @@ import { unmapIp } from '../net/addr.js'
 const loadTlsStream = (): Promise<typeof TlsStream> => import('./tls-stream.js')
 
 /** Dials TCP (or TLS, loaded on first use) with a timeout and keepalive; resolves with the connected stream. */
-export async function dialStream(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {
-  if (opts.tls.mode !== 0) return (await loadTlsStream()).dialTls(opts, host, alpn)
-  return settleDial(opts, netConnect(connectCommon(opts, host)), 'connect', () => undefined)
+export async function dialStream(opts: ClientTransportOptions, host: string, alpn?: string[], signal?: AbortSignal): Promise<PoolStream> {
+  if (opts.tls.mode !== 0) return (await loadTlsStream()).dialTls(opts, host, alpn, signal)
+  return settleDial(opts, netConnect(connectCommon(opts, host)), 'connect', () => undefined, signal)
 }
 
 export const tcpTransport: TransportFactory = {
@@ -45,7 +45,7 @@ export const tcpTransport: TransportFactory = {
   },
   client(opts: ClientTransportOptions) {
     return Promise.resolve({
-      dial: async () => dialStream(opts, await opts.resolve()),
+      dial: async (signal?: AbortSignal) => dialStream(opts, await opts.resolve(), undefined, signal),
       close: () => Promise.resolve(),
     })
   },

@@ -58,7 +58,7 @@ export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: s
 }
 
 /** Dials TLS over TCP with a timeout and keepalive; resolves once the TLS handshake is done. */
-export function dialTls(opts: ClientTransportOptions, host: string, alpn?: string[]): Promise<PoolStream> {
+export function dialTls(opts: ClientTransportOptions, host: string, alpn?: string[], signal?: AbortSignal): Promise<PoolStream> {
   const sock = tlsConnect({ ...connectCommon(opts, host), ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
-  return settleDial(opts, sock, 'secureConnect', () => peerFingerprint(sock))
+  return settleDial(opts, sock, 'secureConnect', () => peerFingerprint(sock), signal)
 }

@@ -59,8 +59,12 @@ export interface ClientTransportOptions {
 }
 
 export interface ClientTransport {
-  /** Opens one pool stream (the transport's own opener done; the ID is read by the caller). */
-  dial(): Promise<PoolStream>
+  /**
+   * Opens one pool stream (the transport's own opener done; the ID is read by the caller). An abort of `signal`
+   * destroys a dial still connecting or handshaking, and rejects with NP_ERR_CLOSED. Multiplexed transports (h2,
+   * QUIC) open streams on a shared connection that their close() ends.
+   */
+  dial(signal?: AbortSignal): Promise<PoolStream>
   close(): Promise<void>
 }
 

@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { acceptTls, clientTlsOptions, peerFingerprint } from './tls-stream.js'
+import { dialAborted } from './tcp-dial.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions, TransportFactory } from './types.js'
 import { wsDuplex } from './ws-stream.js'
 import { WS_POOL_FULL_REPLY } from '../wire.js'
@@ -70,7 +71,7 @@ function fixedLookup(address: string): never {
   }) as never
 }
 
-function dialWs(opts: ClientTransportOptions, address: string): Promise<PoolStream> {
+function dialWs(opts: ClientTransportOptions, address: string, signal?: AbortSignal): Promise<PoolStream> {
   const secure = opts.tls.mode !== 0 || opts.port === 443
   const verify = opts.tls.mode === 2 || (opts.tls.mode === 0 && opts.port === 443)
   const url = wsUrl(opts)
@@ -86,12 +87,16 @@ function dialWs(opts: ClientTransportOptions, address: string): Promise<PoolStre
       ...(address !== opts.host ? { lookup: fixedLookup(address) } : {}),
     })
     let sock: Socket | undefined
+    const onAbort = (): void => fail(dialAborted(opts))
     const fail = (err: Error): void => {
+      signal?.removeEventListener('abort', onAbort)
       ws.removeAllListeners()
       ws.on('error', () => {})
       ws.terminate()
-      reject(new NodePassError(ERR.DIAL_FAILED, `dial ${url}: ${describeError(err)}`, { cause: err }))
+      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${url}: ${describeError(err)}`, { cause: err }))
     }
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
     ws.once('upgrade', (res: IncomingMessage) => {
       sock = res.socket
     })
@@ -103,6 +108,7 @@ function dialWs(opts: ClientTransportOptions, address: string): Promise<PoolStre
     })
     ws.once('error', fail)
     ws.once('open', () => {
+      signal?.removeEventListener('abort', onAbort)
       ws.off('error', fail)
       const s = sock
       if (s) {
@@ -124,7 +130,7 @@ export const wsTransport: TransportFactory = {
   server: serverTransport,
   client(opts: ClientTransportOptions) {
     return Promise.resolve({
-      dial: async () => dialWs(opts, await opts.resolve()),
+      dial: async (signal?: AbortSignal) => dialWs(opts, await opts.resolve(), signal),
       close: () => Promise.resolve(),
     })
   },

@@ -18,6 +18,8 @@ export interface AttemptContext {
   readonly onCheckpoint: (s: TunnelStats) => void
   /** The typed state (src/tunnel/health.ts): attempts, readiness and per-connection failures report here. */
   readonly health: TunnelHealth
+  /** Aborted when the tunnel closes: a start still in its handshake or waiting for its control connection gives up. */
+  readonly signal: AbortSignal
   /** rate/block/proxy/dns/dial/lbs of this instance (src/net/plane.ts); one per process run, refilled on restart. */
   readonly plane: DataPlane
   /** The server certificate (tls=1 kept across restarts; tls=2 reloads itself). */

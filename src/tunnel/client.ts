@@ -23,6 +23,7 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     serverName: cfg.sni,
     key: cfg.key,
     timeoutMs: tunables.handshakeTimeoutMs,
+    signal: rt.signal,
   })
   log.info(`Loading tunnel config: FLOW=${hc.flow}|MAX=${hc.max}|TLS=${hc.tls}|TYPE=${hc.type}`)
   const kind = POOL_KIND_BY_CODE[Number(hc.type)]!
@@ -42,9 +43,9 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
   const pool = new ConnPool()
   const filler = new PoolFiller(
     pool,
-    async () => {
-      const ps = await transport.dial()
-      const id = await readPoolId(ps.stream, tunables.handshakeTimeoutMs)
+    async (signal) => {
+      const ps = await transport.dial(signal)
+      const id = await readPoolId(ps.stream, tunables.handshakeTimeoutMs, signal)
       return { id, stream: ps.stream, socket: ps.socket, fp: ps.fp }
     },
     { min: Math.min(cfg.min, max), max, minIntervalMs: tunables.minPoolIntervalMs, maxIntervalMs: tunables.maxPoolIntervalMs, log },
@@ -61,6 +62,9 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     pool.close()
     await closingTransport
   }
+  // Closed while starting: the wait for the control connection below ends at once.
+  const onAbort = (): void => pool.close()
+  rt.signal.addEventListener('abort', onAbort, { once: true })
   try {
     // Forward mode: bound as soon as the mode is known and kept across restarts (Runtime.ingress), so users who
     // arrive while the pool fills or the tunnel restarts are held until it is ready.
@@ -75,7 +79,8 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     let control
     try {
       control = await pool.claim(CONTROL_ID, tunables.handshakeTimeoutMs)
-    } catch {
+    } catch (err) {
+      if (rt.signal.aborted) throw err
       const why = filler.lastError ? ` (pool dial: ${describeError(filler.lastError)})` : ''
       // The pool dial's failure (an untrusted certificate, a refused port…) gives the code when there is one.
       throw new NodePassError(ERR.HANDSHAKE_FAILED, `setControlConn: handshake timeout${why}`, filler.lastError ? { cause: filler.lastError } : undefined)
@@ -91,6 +96,8 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
   } catch (err) {
     await cleanup()
     throw err
+  } finally {
+    rt.signal.removeEventListener('abort', onAbort)
   }
   return {
     failed: Promise.race([session.failed, stopped]),

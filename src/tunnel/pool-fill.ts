@@ -40,6 +40,8 @@ export class PoolFiller {
   #refill: NodeJS.Timeout | undefined
   #waits = 0
   #stopped = false
+  /** Aborted by stop(): dials still connecting, handshaking or reading their ID are destroyed. */
+  readonly #abort = new AbortController()
   /** True while this end is setting up user connections (set by the session): a deferred refill waits for it. */
   busy: (() => boolean) | undefined
   readonly #min: number
@@ -47,7 +49,7 @@ export class PoolFiller {
 
   constructor(
     private readonly pool: ConnPool,
-    private readonly dial: () => Promise<PoolConn>,
+    private readonly dial: (signal: AbortSignal) => Promise<PoolConn>,
     private readonly o: FillOptions,
   ) {
     this.#min = Math.max(1, Math.min(o.min, o.max))
@@ -115,7 +117,7 @@ export class PoolFiller {
     const want = Math.min(this.capacity - this.pool.size - this.#inflight, MAX_INFLIGHT - this.#inflight)
     for (let i = 0; i < want; i++) {
       this.#inflight++
-      this.dial().then(
+      this.dial(this.#abort.signal).then(
         (conn) => {
           this.#inflight--
           this.#failing = false
@@ -124,6 +126,7 @@ export class PoolFiller {
         },
         (err: unknown) => {
           this.#inflight--
+          if (this.#stopped) return
           this.lastError = err
           if (!this.#failing) this.o.log.debug(`Pool dial failed: ${describeError(err)}`)
           this.#failing = true
@@ -134,6 +137,7 @@ export class PoolFiller {
 
   stop(): void {
     this.#stopped = true
+    this.#abort.abort()
     clearTimeout(this.#timer)
     clearTimeout(this.#refill)
     this.pool.onDrain = undefined

@@ -4,11 +4,16 @@ import { randomBytes } from 'node:crypto'
 import { NodePassError, ERR } from '../errors.js'
 import { CONTROL_ID, ID_BYTES, hexToId, idToHex } from '../wire.js'
 
-/** Reads exactly 4 bytes (the server-assigned ID); later bytes stay buffered in the stream. */
-export function readPoolId(stream: Duplex, timeoutMs: number): Promise<string> {
+/**
+ * Reads exactly 4 bytes (the server-assigned ID); later bytes stay buffered in the stream. On a timeout, an error or
+ * an abort of `signal` the stream is destroyed.
+ */
+export function readPoolId(stream: Duplex, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
+    const onAbort = (): void => done(new NodePassError(ERR.CLOSED, 'pool id: aborted'))
     const done = (err?: Error, id?: string): void => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
       stream.off('readable', onReadable)
       stream.off('error', onErr)
       stream.off('end', onEnd)
@@ -27,6 +32,8 @@ export function readPoolId(stream: Duplex, timeoutMs: number): Promise<string> {
     stream.on('readable', onReadable)
     stream.once('error', onErr)
     stream.once('end', onEnd)
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 

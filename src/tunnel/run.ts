@@ -54,7 +54,9 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const health = new TunnelHealth({ log: deps.log, quietMs: deps.tunables.reportIntervalMs, onState: deps.onState, rate: plane.rate })
   const counters = new Counters(health)
   const lines = deps.checkpointLines !== false
+  const abort = new AbortController()
   const rt: AttemptContext = {
+    signal: abort.signal,
     log: deps.log,
     tunables: deps.tunables,
     counters,
@@ -69,7 +71,6 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
     ingress: undefined,
   }
   const Role = cfg.role === 'server' ? 'Server' : 'Client'
-  const abort = new AbortController()
   let current: Attempt | undefined
   const cooldown = deps.tunables.serviceCooldownMs
   const loop = (async () => {

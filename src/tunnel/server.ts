@@ -106,6 +106,11 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
         pool.add({ id, stream: ps.stream, socket: ps.socket, fp: ps.fp })
       },
     })
+    // Closed while the transport was being set up (QUIC binds its own UDP port): close() did not see it.
+    if (closing) {
+      await transport.close()
+      return new NodePassError(ERR.CLOSED, 'closed')
+    }
     log.info('Getting tunnel pool ready...')
     let control
     try {
@@ -137,6 +142,7 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
       pool.close()
       hs.close()
       await closingTransport
+      await failed // settles at once now; it closes a transport that was still being set up
       for (const s of sockets) s.destroy()
       await new Promise<void>((r) => tunnel.close(() => r()))
     },

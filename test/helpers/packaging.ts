@@ -42,11 +42,7 @@ export interface MasterProc {
 
 /** Starts `argv` (ending in a master:// URL on port 0), reads the banner's API address and first-start key. */
 export async function startMaster(t: TestContext, argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<MasterProc> {
-  // A master stopped right after its tunnel pair formed has, in about one run in three on CI, needed more than the
-  // default 5 s to close (cause not found; probably an instance still in a dial or handshake when it is told to stop:
-  // the lifecycle work that passes an AbortSignal to them is not done). These tests check that it exits cleanly, so
-  // they give it 20 s.
-  const proc = startProcess(argv, { NP_SHUTDOWN_TIMEOUT: '20s', ...env }, 'M ', cwd)
+  const proc = startProcess(argv, env, 'M ', cwd)
   t.after(() => proc.stop('SIGKILL'))
   const apiLine = await proc.waitFor(/^ {2}API:\s+\S+/, 30_000)
   const keyLine = await proc.waitFor(/^ {2}API key[^:]*:\s+[0-9a-f]{32}$/, 30_000)

@@ -4,6 +4,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { Agent as HttpAgent, get as httpGet, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https'
+import { connect } from 'node:net'
+import { once } from 'node:events'
 import { test, type TestContext } from 'node:test'
 import { BIN, SseClient, makeApi, tempDir } from './helpers.js'
 
@@ -95,4 +99,34 @@ test('bin/nodepass master://: banner, key only on first start, default state dir
   d.child.kill('SIGTERM')
   await d.exited
   assert.ok(existsSync(join(np, 'nodepass.json.backup')))
+})
+
+test('SIGTERM with stalled API clients (no request yet, half-sent headers, no TLS handshake): exit 0, every connection closed', async (t) => {
+  for (const tls of ['0', '1']) {
+    const home = await tempDir(t)
+    // NP_SHUTDOWN_TIMEOUT is far above the API's close grace: a master held by these clients would exit 1 after it.
+    const m = await runBin(t, `master://127.0.0.1:0/api?tls=${tls}`, { NP_STATE_DIR: home, NP_SHUTDOWN_TIMEOUT: '60s' })
+    const port = Number(new URL(m.banner.API!).port)
+    const stalled = await Promise.all(
+      ['', 'GET /api/v1/info HTTP/1.1\r\nHost: x\r\n'].map(async (head) => {
+        const s = connect(port, '127.0.0.1')
+        s.on('error', () => {})
+        t.after(() => s.destroy())
+        await once(s, 'connect')
+        if (head) s.write(head)
+        return s
+      }),
+    )
+    // a finished request on a kept-alive connection, too
+    const agent = tls === '1' ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: false }) : new HttpAgent({ keepAlive: true })
+    t.after(() => agent.destroy())
+    const get = tls === '1' ? httpsGet : httpGet
+    const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${m.banner.API!}/info`, { agent, headers: { 'X-API-Key': m.banner.key! } }, resolve).on('error', reject))
+    res.resume()
+    await once(res, 'end')
+    assert.equal(res.statusCode, 200)
+    m.child.kill('SIGTERM')
+    assert.equal(await m.exited, 0, `tls=${tls}: ${m.out.join('\n')}`)
+    await Promise.all(stalled.map((s) => (s.closed ? undefined : once(s, 'close'))))
+  }
 })
