@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
-import { ROOT, startNodePass, testEnv } from '../helpers/proc.js'
+import { ROOT, startNodePass, testEnv, type NodePassProc } from '../helpers/proc.js'
 import { HINTS } from '../../src/errors.js'
 
 const CHROMIUM = process.env.NP_CHROMIUM ?? '/usr/bin/chromium'
@@ -39,22 +39,52 @@ async function launchBrowser(t: { after(fn: () => unknown): void }, extra: { vie
   return ctx
 }
 
+interface DashboardMaster {
+  /** The running master; restart() replaces it, and the after-hook stops whichever runs then. */
+  proc: NodePassProc
+  stateDir: string
+  /** `http://127.0.0.1:<port>/`, from the master's Dashboard line. */
+  dashUrl: string
+  port: number
+  /** The API key, from the first-start banner. */
+  key: string
+  /** Starts the master again on the same port and state directory (after proc.stop()). */
+  restart(): Promise<void>
+}
+
+/** A master with its own state directory and NP_REPORT_INTERVAL=500ms plus `env`; stopped and removed after `t`. */
+async function startDashboardMaster(t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<DashboardMaster> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
+  const fullEnv = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms', ...env })
+  const m: DashboardMaster = {
+    proc: startNodePass('master://127.0.0.1:0/api?log=info', fullEnv, 'master '),
+    stateDir,
+    dashUrl: '',
+    port: 0,
+    key: '',
+    async restart() {
+      m.proc = startNodePass(`master://127.0.0.1:${m.port}/api?log=info`, fullEnv, 'master2 ')
+      await m.proc.waitFor(/Dashboard: http/)
+    },
+  }
+  t.after(async () => {
+    await m.proc.stop()
+    await rm(stateDir, { recursive: true, force: true })
+  })
+  m.dashUrl = (await m.proc.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
+  m.key = (await m.proc.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
+  m.port = Number(new URL(m.dashUrl).port)
+  return m
+}
+
 async function signIn(page: Page, key: string): Promise<void> {
   await page.fill('#apikey', key)
   await page.click('button[type=submit]')
 }
 
 test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate the key', { timeout: 180_000 }, async (t) => {
-  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  const master = startNodePass('master://127.0.0.1:0/api?log=info', testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' }), 'master ')
-  t.after(async () => {
-    await master.stop()
-    await rm(stateDir, { recursive: true, force: true })
-  })
-  const dashLine = await master.waitFor(/Dashboard: http/)
-  const keyLine = await master.waitFor(/API key \(first start/)
-  const dashUrl = dashLine.replace(/^.*Dashboard: /, '').trim()
-  const key = keyLine.replace(/^.*X-API-Key\): /, '').trim()
+  const master = await startDashboardMaster(t)
+  const { dashUrl, key } = master
   const apiUrl = `${dashUrl}api/v1`
   assert.match(key, /^[0-9a-f]{32}$/)
 
@@ -213,16 +243,8 @@ test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate
 })
 
 test('dashboard: reconnects after a master restart and the fresh initial burst replaces the list', { timeout: 120_000 }, async (t) => {
-  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  const env = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms' })
-  let master = startNodePass('master://127.0.0.1:0/api?log=info', env, 'master ')
-  t.after(async () => {
-    await master.stop()
-    await rm(stateDir, { recursive: true, force: true })
-  })
-  const dashUrl = (await master.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
-  const key = (await master.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
-  const port = new URL(dashUrl).port
+  const master = await startDashboardMaster(t)
+  const { dashUrl, key } = master
   const create = async (alias: string): Promise<void> => {
     const res = await fetch(`${dashUrl}api/v1/instances`, {
       method: 'POST',
@@ -244,14 +266,13 @@ test('dashboard: reconnects after a master restart and the fresh initial burst r
   await page.waitForSelector('[data-testid=count]:text("2 of 2")')
 
   // Master down: the page says so and keeps retrying; one instance disappears from the state meanwhile.
-  await master.stop('SIGTERM')
+  await master.proc.stop('SIGTERM')
   await page.waitForSelector('[data-testid=link-state]:text("reconnecting")')
-  const file = join(stateDir, 'nodepass.json')
+  const file = join(master.stateDir, 'nodepass.json')
   const state = JSON.parse(await readFile(file, 'utf8')) as { instances: { alias: string }[] }
   state.instances = state.instances.filter((i) => i.alias !== 'drop-me')
   await writeFile(file, JSON.stringify(state))
-  master = startNodePass(`master://127.0.0.1:${port}/api?log=info`, env, 'master2 ')
-  await master.waitFor(/Dashboard: http/)
+  await master.restart()
 
   await page.waitForSelector('[data-testid=link-state]:text("live")')
   await page.waitForSelector('[data-testid=count]:text("1 of 1")')
@@ -292,16 +313,8 @@ async function relay(target: number): Promise<{ port: number; cut(): Promise<voi
 }
 
 test('dashboard: history chart and sparklines from the master; the event stream resumes without losing a log line', { timeout: 180_000 }, async (t) => {
-  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  const env = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms', NP_HISTORY_FLUSH: '200ms' })
-  let master = startNodePass('master://127.0.0.1:0/api?log=info', env, 'master ')
-  t.after(async () => {
-    await master.stop()
-    await rm(stateDir, { recursive: true, force: true })
-  })
-  const dashUrl = (await master.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
-  const key = (await master.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
-  const mport = Number(new URL(dashUrl).port)
+  const master = await startDashboardMaster(t, { NP_HISTORY_FLUSH: '200ms' })
+  const { dashUrl, key, port: mport } = master
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${dashUrl}api/v1${path}`, {
       method,
@@ -327,9 +340,8 @@ test('dashboard: history chart and sparklines from the master; the event stream 
   }, 30_000, 'tcprx = tcptx = N')
 
   // A master restart: the history comes from disk, not from what a page saw.
-  await master.stop('SIGTERM')
-  master = startNodePass(`master://127.0.0.1:${mport}/api?log=info`, env, 'master2 ')
-  await master.waitFor(/Dashboard: http/)
+  await master.proc.stop('SIGTERM')
+  await master.restart()
   await until(async () => (await api('GET', `/instances/${srv.id}`)).mode > 0, 30_000, 'server up again')
 
   const proxy = await relay(mport)

@@ -1,7 +1,9 @@
 // The shell: sign-in state (sessionStorage), the SSE link, hash routes (#/, #/new, #/i/<id>, #/master).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { Api, ApiError, apiBase } from './api.js'
+import { Api, apiBase } from './api.js'
+import { isUnauthorized } from './api-error.js'
 import { CreatePanel } from './create.js'
+import { DashboardContext, type DashboardServices } from './dashboard-context.js'
 import { DetailPanel } from './detail.js'
 import { InstanceList } from './list.js'
 import { MasterPanel } from './master.js'
@@ -32,7 +34,7 @@ export function App() {
 
 function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: string) => void }) {
   const api = useMemo(() => new Api(apiBase(), apiKey), [apiKey])
-  const store = useMemo(() => new Store(), [apiKey])
+  const store = useMemo(() => new Store((fn) => requestAnimationFrame(fn)), [apiKey])
   const [, setVersion] = useState(0)
   const [link, setLink] = useState<{ state: LinkState; detail: string }>({ state: 'connecting', detail: '' })
   const hash = useHash()
@@ -59,14 +61,19 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
     return () => removeEventListener('keydown', onKey)
   }, [])
 
-  const onError = (err: unknown): void => {
-    if (err instanceof ApiError && err.status === 401) signOut(`Signed out: ${err.message}`)
-  }
+  const services = useMemo<DashboardServices>(() => ({
+    api,
+    store,
+    onError: (err) => {
+      if (isUnauthorized(err)) signOut(`Signed out: ${err.message}`)
+    },
+    signOut,
+  }), [api, store])
   const route = hash.replace(/^#/, '')
   let panel = null
-  if (route === '/new') panel = <CreatePanel api={api} onError={onError} />
-  else if (route === '/master') panel = <MasterPanel api={api} store={store} onError={onError} signOut={signOut} />
-  else if (route.startsWith('/i/')) panel = <DetailPanel api={api} store={store} id={decodeURIComponent(route.slice(3))} onError={onError} />
+  if (route === '/new') panel = <CreatePanel />
+  else if (route === '/master') panel = <MasterPanel />
+  else if (route.startsWith('/i/')) panel = <DetailPanel id={decodeURIComponent(route.slice(3))} />
 
   // Keyboard users land in a panel when it opens and back on the list when it closes.
   const panelRef = useRef<HTMLElement>(null)
@@ -77,31 +84,33 @@ function Dashboard({ apiKey, signOut }: { apiKey: string; signOut: (message?: st
 
   const masterAlias = store.keyInstance?.alias ?? ''
   return (
-    <div class="shell">
-      <header class="top">
-        <a class="brand" href="#/">
-          NodePass{masterAlias !== '' ? <span class="muted"> · {masterAlias}</span> : null}
-        </a>
-        <span class={`link link-${link.state}`} title={link.detail} data-testid="link-state">
-          {link.state === 'live' ? '● live' : link.state === 'connecting' ? '○ connecting…' : `○ reconnecting (${link.detail})`}
-        </span>
-        <nav>
-          <a class="btn primary" href="#/new">New instance</a>
-          <a class="btn" href="#/master">Master</a>
-          <button class="btn" type="button" onClick={() => signOut('Signed out.')}>Sign out</button>
-        </nav>
-      </header>
-      <main>
-        <InstanceList store={store} api={api} onError={onError} />
-      </main>
-      {panel !== null ? (
-        <div class="overlay" onClick={(e) => e.target === e.currentTarget && go('#/')}>
-          <section class="panel" role="dialog" aria-modal="true" tabIndex={-1} ref={panelRef}>
-            <a class="close" href="#/" aria-label="Close">✕</a>
-            {panel}
-          </section>
-        </div>
-      ) : null}
-    </div>
+    <DashboardContext.Provider value={services}>
+      <div class="shell">
+        <header class="top">
+          <a class="brand" href="#/">
+            NodePass{masterAlias !== '' ? <span class="muted"> · {masterAlias}</span> : null}
+          </a>
+          <span class={`link link-${link.state}`} title={link.detail} data-testid="link-state">
+            {link.state === 'live' ? '● live' : link.state === 'connecting' ? '○ connecting…' : `○ reconnecting (${link.detail})`}
+          </span>
+          <nav>
+            <a class="btn primary" href="#/new">New instance</a>
+            <a class="btn" href="#/master">Master</a>
+            <button class="btn" type="button" onClick={() => signOut('Signed out.')}>Sign out</button>
+          </nav>
+        </header>
+        <main>
+          <InstanceList />
+        </main>
+        {panel !== null ? (
+          <div class="overlay" onClick={(e) => e.target === e.currentTarget && go('#/')}>
+            <section class="panel" role="dialog" aria-modal="true" tabIndex={-1} ref={panelRef}>
+              <a class="close" href="#/" aria-label="Close">✕</a>
+              {panel}
+            </section>
+          </div>
+        ) : null}
+      </div>
+    </DashboardContext.Provider>
   )
 }

@@ -3,7 +3,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import type { Api, InstanceTraffic, TrafficPoint } from './api.js'
+import type { TrafficPoint } from '../../src/master/types.js'
+import { errorText } from './api-error.js'
+import type { InstanceTraffic } from './api.js'
+import { useDashboard } from './dashboard-context.js'
+import { chartData, inOf, outOf } from './chart-data.js'
 import { bytes, rate } from './format.js'
 import type { Sample } from './store.js'
 
@@ -18,53 +22,8 @@ export const RANGES = [
 /** History is fetched again this often: the live samples it is extended with cover only the last 15 minutes. */
 const REFETCH_MS = 5 * 60_000
 
-export interface ChartData {
-  t: number[]
-  rx: number[]
-  tx: number[]
-  /** Bytes in and out in the whole chart. */
-  rxBytes: number
-  txBytes: number
-}
-
-const inOf = (p: TrafficPoint): number => p.tcprx + p.udprx
-const outOf = (p: TrafficPoint): number => p.tcptx + p.udptx
-
-/**
- * History points (bytes per step) plus the live samples newer than the fetch, folded into the same steps, as
- * rates (bytes/s per step). A sample straddling the fetch counts only what it added after it.
- */
-export function chartData(h: InstanceTraffic | undefined, samples: readonly Sample[]): ChartData {
-  const out: ChartData = { t: [], rx: [], tx: [], rxBytes: 0, txBytes: 0 }
-  if (!h) return out
-  const rx = new Map<number, number>()
-  const tx = new Map<number, number>()
-  for (const p of h.points) {
-    rx.set(p.t, inOf(p))
-    tx.set(p.t, outOf(p))
-  }
-  const fetched = h.to * 1000
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1]!
-    const b = samples[i]!
-    if (b.t <= fetched) continue
-    const t = Math.floor(b.t / 1000 / h.step) * h.step
-    rx.set(t, (rx.get(t) ?? 0) + Math.max(0, b.rx - a.rx))
-    tx.set(t, (tx.get(t) ?? 0) + Math.max(0, b.tx - a.tx))
-  }
-  for (const t of [...rx.keys()].sort((x, y) => x - y)) {
-    const r = rx.get(t)!
-    const x = tx.get(t) ?? 0
-    out.t.push(t)
-    out.rx.push(r / h.step)
-    out.tx.push(x / h.step)
-    out.rxBytes += r
-    out.txBytes += x
-  }
-  return out
-}
-
-export function TrafficChart({ api, id, samples, version }: { api: Api; id: string; samples: Sample[]; version: number }) {
+export function TrafficChart({ id, samples, version }: { id: string; samples: Sample[]; version: number }) {
+  const { api } = useDashboard()
   const [sel, setSel] = useState<number>(0)
   const [hist, setHist] = useState<InstanceTraffic | undefined>(undefined)
   const [error, setError] = useState('')
@@ -81,7 +40,7 @@ export function TrafficChart({ api, id, samples, version }: { api: Api; id: stri
           setHist(h)
           setError('')
         },
-        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => live && setError(errorText(err)),
       )
     }
     setHist(undefined)

@@ -2,25 +2,10 @@
 // pasted URL. The API's 400 issues (`<field>: <problem>`) are shown next to the field they name.
 import { useState } from 'preact/hooks'
 import { PARAMS, type ParamSpec } from '../../src/url/params.js'
-import { ApiError, errorText, type Api } from './api.js'
+import { ApiError, errorText } from './api-error.js'
+import { useDashboard } from './dashboard-context.js'
+import { buildUrl, hideKey, issueFields, type Role } from './instance-url.js'
 import { go } from './route.js'
-
-type Role = 'server' | 'client'
-
-const FIELD_OF_ISSUE: Record<string, string> = {
-  'tunnel address': 'tunnel',
-  'tunnel key': 'tkey',
-  targets: 'target',
-  target: 'target',
-}
-
-export function buildUrl(role: Role, tkey: string, tunnel: string, target: string, params: Record<string, string>): string {
-  const q = PARAMS.filter((p) => p.scopes.includes(role) && (params[p.name] ?? '') !== '')
-    .map((p) => `${p.name}=${encodeURIComponent(params[p.name] ?? '')}`)
-    .join('&')
-  const auth = tkey === '' ? '' : `${encodeURIComponent(tkey)}@`
-  return `${role}://${auth}${tunnel.trim()}/${target.trim()}${q === '' ? '' : `?${q}`}`
-}
 
 function ParamField({ p, value, set, issue }: { p: ParamSpec; value: string; set: (v: string) => void; issue: string | undefined }) {
   const id = `param-${p.name}`
@@ -42,7 +27,8 @@ function ParamField({ p, value, set, issue }: { p: ParamSpec; value: string; set
   )
 }
 
-export function CreatePanel({ api, onError }: { api: Api; onError: (e: unknown) => void }) {
+export function CreatePanel() {
+  const { api, onError } = useDashboard()
   const [paste, setPaste] = useState(false)
   const [role, setRole] = useState<Role>('server')
   const [alias, setAlias] = useState('')
@@ -66,16 +52,9 @@ export function CreatePanel({ api, onError }: { api: Api; onError: (e: unknown) 
       go(`#/i/${encodeURIComponent(inst.id)}`)
     } catch (err) {
       onError(err)
-      if (!(err instanceof ApiError)) return setError(String(err))
       setError(errorText(err))
-      const map: Record<string, string> = {}
-      for (const issue of err.issues) {
-        const c = issue.indexOf(':')
-        const name = c > 0 ? issue.slice(0, c) : ''
-        const field = FIELD_OF_ISSUE[name] ?? (PARAMS.some((p) => p.name === name) ? name : '')
-        if (field !== '' && !paste) map[field] = map[field] ? `${map[field]}; ${issue}` : issue
-      }
-      setIssues(map)
+      // A pasted URL has no fields to mark the issues at.
+      if (err instanceof ApiError && !paste) setIssues(issueFields(err.issues))
     } finally {
       setBusy(false)
     }
@@ -135,7 +114,7 @@ export function CreatePanel({ api, onError }: { api: Api; onError: (e: unknown) 
           </details>
         </>
       )}
-      <p class="preview"><span class="muted">URL:</span> <code data-testid="url-preview">{url.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@')}</code></p>
+      <p class="preview"><span class="muted">URL:</span> <code data-testid="url-preview">{hideKey(url)}</code></p>
       {error !== '' ? <p class="error" role="alert" data-testid="create-error">{error}</p> : null}
       <div class="row">
         <button class="btn primary" type="submit" disabled={busy || url === ''}>Create</button>

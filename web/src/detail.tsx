@@ -1,27 +1,17 @@
 // One instance: actions, settings (alias, restart policy, peer, tags, URL), the 15-minute traffic chart and the log.
 import { useEffect, useState } from 'preact/hooks'
-import { errorText, type Api, type Instance } from './api.js'
-import { go } from './route.js'
+import type { InstanceView } from '../../src/master/types.js'
+import { errorText } from './api-error.js'
 import { TrafficChart } from './chart.js'
-import { bytes, modeName, rate, splitUrl } from './format.js'
+import { useDashboard } from './dashboard-context.js'
+import { bytes, modeName, rate } from './format.js'
+import { hideKey, splitUrl } from './instance-url.js'
 import { LogView } from './logview.js'
-import type { Store } from './store.js'
+import { go } from './route.js'
+import { parseTags, tagsText } from './tags.js'
 
-const tagsText = (tags: Record<string, string>): string => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join('\n')
-
-/** `k=v` per line (or comma-separated) → pairs; duplicate keys are left for the API to refuse. */
-export function parseTags(text: string): [string, string][] {
-  return text
-    .split(/[\n,]/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .map((l) => {
-      const eq = l.indexOf('=')
-      return eq < 0 ? [l, ''] : [l.slice(0, eq).trim(), l.slice(eq + 1).trim()]
-    })
-}
-
-function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (e: unknown) => void }) {
+function Settings({ inst }: { inst: InstanceView }) {
+  const { api, onError } = useDashboard()
   const [alias, setAlias] = useState(inst.alias)
   const [restart, setRestart] = useState(inst.restart)
   const [peer, setPeer] = useState(inst.meta.peer)
@@ -42,12 +32,11 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
   }
   const save = (e: Event): void => {
     e.preventDefault()
-    const pairs = parseTags(tags)
-    const keys = new Set(pairs.map(([k]) => k))
-    if (keys.size !== pairs.length) return setMsg({ ok: false, text: 'Duplicate tag key' })
+    const parsed = parseTags(tags)
+    if ('error' in parsed) return setMsg({ ok: false, text: parsed.error })
     // `tags: {}` beside a non-empty peer keeps the stored map (D13), so removing the last tag is its own request.
     void run('Settings', async () => {
-      if (pairs.length > 0) return api.patch(inst.id, { alias, restart, meta: { peer, tags: Object.fromEntries(pairs) } })
+      if (Object.keys(parsed.tags).length > 0) return api.patch(inst.id, { alias, restart, meta: { peer, tags: parsed.tags } })
       await api.patch(inst.id, { alias, restart, meta: { peer } })
       return api.patch(inst.id, { meta: { tags: {} } })
     })
@@ -82,7 +71,7 @@ function Settings({ api, inst, onError }: { api: Api; inst: Instance; onError: (
 }
 
 /** The code, message and hint of an instance in error or degraded (docs/errors.md); nothing otherwise. */
-export function InstanceError({ inst, compact = false }: { inst: Instance; compact?: boolean }) {
+export function InstanceError({ inst, compact = false }: { inst: InstanceView; compact?: boolean }) {
   if (!inst.errorCode) return null
   const cls = `inst-error ${inst.state === 'degraded' ? 'warn' : 'bad'}`
   if (compact)
@@ -99,7 +88,8 @@ export function InstanceError({ inst, compact = false }: { inst: Instance; compa
   )
 }
 
-export function DetailPanel({ api, store, id, onError }: { api: Api; store: Store; id: string; onError: (e: unknown) => void }) {
+export function DetailPanel({ id }: { id: string }) {
+  const { api, store, onError } = useDashboard()
   const inst = store.instances.get(id)
   const [error, setError] = useState('')
   if (!inst) return <div><h2>Instance {id}</h2><p class="muted">Not found (deleted, or still loading).</p></div>
@@ -147,11 +137,11 @@ export function DetailPanel({ api, store, id, onError }: { api: Api; store: Stor
         <div><dt>TCP in / out</dt><dd>{bytes(inst.tcprx)} / {bytes(inst.tcptx)}</dd></div>
         <div><dt>UDP in / out</dt><dd>{bytes(inst.udprx)} / {bytes(inst.udptx)}</dd></div>
       </dl>
-      <details class="config"><summary>Full configuration</summary><code>{inst.config.replace(/^([a-z]+:\/\/)[^@/]*@/, '$1***@')}</code></details>
+      <details class="config"><summary>Full configuration</summary><code>{hideKey(inst.config)}</code></details>
       <h3>Traffic</h3>
-      <TrafficChart key={id} api={api} id={id} samples={store.samples.get(id) ?? []} version={store.version} />
+      <TrafficChart key={id} id={id} samples={store.samples.get(id) ?? []} version={store.version} />
       <h3>Settings</h3>
-      <Settings key={id} api={api} inst={inst} onError={onError} />
+      <Settings key={id} inst={inst} />
       <h3>Log</h3>
       <LogView lines={store.logs.get(id) ?? []} version={store.version} />
     </div>

@@ -1,4 +1,4 @@
-// Small formatters: byte sizes, rates, durations, instance URL parts, and ANSI-coloured log lines.
+// Small formatters: byte sizes, rates, durations, mode names, and ANSI-coloured log lines. Pure (no DOM).
 
 export function bytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '–'
@@ -25,29 +25,6 @@ export function duration(sec: number): string {
   return `${s}s`
 }
 
-export interface UrlParts {
-  scheme: string
-  key: string
-  tunnel: string
-  target: string
-  query: string
-}
-
-/** `scheme://[key@]tunnel/target?query` split without URL() (which rejects some tunnel forms). */
-export function splitUrl(url: string): UrlParts {
-  const m = /^([a-z]+):\/\/([^/?]*)(\/[^?]*)?(?:\?(.*))?$/i.exec(url)
-  if (!m) return { scheme: '', key: '', tunnel: url, target: '', query: '' }
-  const auth = m[2] ?? ''
-  const at = auth.lastIndexOf('@')
-  return {
-    scheme: m[1] ?? '',
-    key: at >= 0 ? auth.slice(0, at) : '',
-    tunnel: at >= 0 ? auth.slice(at + 1) : auth,
-    target: (m[3] ?? '').slice(1),
-    query: m[4] ?? '',
-  }
-}
-
 export const MODE_NAMES: Record<string, Record<number, string>> = {
   server: { 0: 'auto', 1: 'reverse', 2: 'forward' },
   client: { 0: 'auto', 1: 'single-end', 2: 'dual-end' },
@@ -72,6 +49,7 @@ export function ansiSpans(line: string): Span[] {
   const out: Span[] = []
   let fg = ''
   let bold = false
+  // eslint-disable-next-line no-control-regex
   const re = /\x1b\[([0-9;]*)([A-Za-z])/g
   let last = 0
   const push = (text: string): void => {
@@ -81,15 +59,18 @@ export function ansiSpans(line: string): Span[] {
     push(line.slice(last, m.index))
     last = re.lastIndex
     if (m[2] !== 'm') continue
-    for (const p of (m[1] === '' ? '0' : (m[1] ?? '0')).split(';')) {
-      const n = Number(p)
-      if (n === 0) {
+    const params = (m[1] === '' ? '0' : (m[1] ?? '0')).split(';').map(Number)
+    for (let k = 0; k < params.length; k++) {
+      const n = params[k]
+      // 38/48 (extended colours) take `5;n` or `2;r;g;b`: skipped whole, so their numbers are not read as codes.
+      if (n === 38 || n === 48) k += params[k + 1] === 5 ? 2 : params[k + 1] === 2 ? 4 : 0
+      else if (n === 0) {
         fg = ''
         bold = false
       } else if (n === 1) bold = true
       else if (n === 22) bold = false
       else if (n === 39) fg = ''
-      else if (FG[n]) fg = FG[n]
+      else if (n !== undefined && FG[n]) fg = FG[n]
     }
   }
   push(line.slice(last))

@@ -1,31 +1,23 @@
 // The live instance list with filters (text, status, type, tag); rows are memoised so 500 instances stay cheap.
 import { memo } from 'preact/compat'
 import { useEffect, useState } from 'preact/hooks'
-import type { Api, Instance, TrafficPoint } from './api.js'
+import type { InstanceStatus, InstanceView, TrafficPoint } from '../../src/master/types.js'
 import { Sparkline } from './chart.js'
-import { bytes, modeName, rate, splitUrl } from './format.js'
-import type { Rate, Store } from './store.js'
+import { useDashboard } from './dashboard-context.js'
 import { InstanceError } from './detail.js'
+import { instanceMatches, tagKey, tagLabel } from './filters.js'
+import { bytes, modeName, rate } from './format.js'
+import { splitUrl } from './instance-url.js'
+import type { Rate } from './store.js'
 
-const STATUSES = ['running', 'stopped', 'error']
+const STATUSES: readonly InstanceStatus[] = ['running', 'stopped', 'error']
 /** Rows rendered at first; more on request (rendering 500 rows at once costs ~1 s on a busy 2-core machine). */
 export const PAGE = 100
 /** The sparklines' 24-hour history is fetched again this often. */
 const SPARK_REFRESH_MS = 5 * 60_000
 
-function matches(i: Instance, text: string, status: string, type: string, tag: string): boolean {
-  if (status !== '' && i.status !== status) return false
-  if (type !== '' && i.type !== type) return false
-  if (tag !== '') {
-    const [k, v] = tag.split('\u0000')
-    if (i.meta.tags[k ?? ''] !== v) return false
-  }
-  if (text === '') return true
-  const hay = `${i.id} ${i.alias} ${i.url} ${Object.entries(i.meta.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`.toLowerCase()
-  return hay.includes(text)
-}
-
-export function InstanceList({ store, api, onError }: { store: Store; api: Api; onError: (e: unknown) => void }) {
+export function InstanceList() {
+  const { api, store, onError } = useDashboard()
   const [text, setText] = useState('')
   const [status, setStatus] = useState('')
   const [type, setType] = useState('')
@@ -50,10 +42,10 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
   }, [api, ids])
   const all = [...store.instances.values()]
   const tags = new Set<string>()
-  for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(`${k}\u0000${v}`)
-  const q = text.trim().toLowerCase()
+  for (const i of all) for (const [k, v] of Object.entries(i.meta.tags)) tags.add(tagKey(k, v))
+  const filter = { text: text.trim().toLowerCase(), status, type, tag }
   const shown = all
-    .filter((i) => matches(i, q, status, type, tag))
+    .filter((i) => instanceMatches(i, filter))
     .sort((a, b) => (a.alias || a.id).localeCompare(b.alias || b.id))
   const now = Date.now()
   return (
@@ -72,7 +64,7 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
         </select>
         <select aria-label="Tag" value={tag} onChange={(e) => setTag(e.currentTarget.value)}>
           <option value="">any tag</option>
-          {[...tags].sort().map((t) => <option value={t}>{t.replace('\u0000', '=')}</option>)}
+          {[...tags].sort().map((t) => <option value={t}>{tagLabel(t)}</option>)}
         </select>
         <span class="muted count" data-testid="count">{shown.length} of {all.length}</span>
       </div>
@@ -88,7 +80,7 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
               </tr>
             </thead>
             <tbody>
-              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} spark={sparks.get(i.id)} api={api} onError={onError} />)}
+              {shown.slice(0, limit).map((i) => <Row key={i.id} inst={i} r={store.rate(i.id, now)} spark={sparks.get(i.id)} />)}
             </tbody>
           </table>
           {shown.length > limit ? (
@@ -105,9 +97,8 @@ export function InstanceList({ store, api, onError }: { store: Store; api: Api; 
 }
 
 const Row = memo(
-  function Row({ inst: i, r, spark, api, onError }: {
-    inst: Instance; r: Rate; spark: TrafficPoint[] | undefined; api: Api; onError: (e: unknown) => void
-  }) {
+  function Row({ inst: i, r, spark }: { inst: InstanceView; r: Rate; spark: TrafficPoint[] | undefined }) {
+    const { api, onError } = useDashboard()
     const u = splitUrl(i.url)
     const act = (action: string): void => void api.patch(i.id, { action }).catch(onError)
     return (

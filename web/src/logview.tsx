@@ -1,7 +1,7 @@
 // The live log of one instance: ANSI colours rendered, a level filter, text search, bounded buffer (store.LOG_LIMIT).
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { stripAnsi } from '../../src/ansi.js'
-import { LEVELS, ansiSpans, lineLevel } from './format.js'
+import { logLines } from './filters.js'
+import { LEVELS, ansiSpans } from './format.js'
 import { LOG_LIMIT } from './store.js'
 
 export function LogView({ lines, version }: { lines: string[]; version: number }) {
@@ -9,12 +9,7 @@ export function LogView({ lines, version }: { lines: string[]; version: number }
   const [q, setQ] = useState('')
   const [follow, setFollow] = useState(true)
   const box = useRef<HTMLPreElement>(null)
-  const needle = q.trim().toLowerCase()
-  const shown = lines.filter((l) => {
-    const plain = stripAnsi(l)
-    if (level !== '' && lineLevel(plain) !== level) return false
-    return needle === '' || plain.toLowerCase().includes(needle)
-  })
+  const shown = logLines(lines, level, q.trim().toLowerCase())
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight
   }, [version, follow, level, q])

@@ -1,14 +1,20 @@
 // The master panel: /info figures (rates from deltas between polls), alias, tcping, API key regeneration, docs link.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { errorText, type Api, type MasterInfo, type TcpingResult } from './api.js'
+import type { MasterInfo } from '../../src/master/types.js'
+import { errorText } from './api-error.js'
+import type { TcpingResult } from './api.js'
+import { useDashboard } from './dashboard-context.js'
 import { bytes, duration, rate } from './format.js'
-import type { Store } from './store.js'
 
 const POLL_MS = 3000
 
-export function MasterPanel({ api, store, onError, signOut }: { api: Api; store: Store; onError: (e: unknown) => void; signOut: (m?: string) => void }) {
+/** The /info counters shown as rates (bytes/s between two polls). */
+type Rates = Pick<MasterInfo, 'netrx' | 'nettx' | 'diskr' | 'diskw'>
+
+export function MasterPanel() {
+  const { api, store, onError, signOut } = useDashboard()
   const [info, setInfo] = useState<MasterInfo | null>(null)
-  const [rates, setRates] = useState<{ netrx: number; nettx: number; diskr: number; diskw: number } | null>(null)
+  const [rates, setRates] = useState<Rates | null>(null)
   const [alias, setAlias] = useState<string | null>(null)
   const [msg, setMsg] = useState('')
   const [target, setTarget] = useState('')
@@ -26,7 +32,7 @@ export function MasterPanel({ api, store, onError, signOut }: { api: Api; store:
         const p = prev.current
         if (p) {
           const dt = (now - p.t) / 1000
-          const d = (k: 'netrx' | 'nettx' | 'diskr' | 'diskw'): number => Math.max(0, (i[k] - p.i[k]) / dt)
+          const d = (k: keyof Rates): number => Math.max(0, (i[k] - p.i[k]) / dt)
           setRates({ netrx: d('netrx'), nettx: d('nettx'), diskr: d('diskr'), diskw: d('diskw') })
         }
         prev.current = { t: now, i }

@@ -1,6 +1,7 @@
 // Sign in with the API key: checked with GET /info before it is kept (sessionStorage) for this browser tab.
 import { useState } from 'preact/hooks'
-import { Api, ApiError, apiBase } from './api.js'
+import { Api, apiBase } from './api.js'
+import { errorText, isUnauthorized } from './api-error.js'
 
 export function SignIn({ onSignIn, notice }: { onSignIn: (key: string) => void; notice: string }) {
   const [key, setKey] = useState('')
@@ -16,8 +17,7 @@ export function SignIn({ onSignIn, notice }: { onSignIn: (key: string) => void; 
       await new Api(apiBase(), k).info()
       onSignIn(k)
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) setError(`Wrong API key: ${err.message}`)
-      else setError(err instanceof Error ? err.message : String(err))
+      setError(isUnauthorized(err) ? `Wrong API key: ${err.message}` : errorText(err))
     } finally {
       setBusy(false)
     }

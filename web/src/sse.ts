@@ -1,13 +1,7 @@
 // A fetch-based SSE reader (EventSource cannot send X-API-Key): reconnects with backoff and `Last-Event-ID`, so the
 // master replays what was missed (docs/master.md, resumable events); 401 ends it for good.
-import type { Instance } from './api.js'
-
-export interface Frame {
-  type: 'initial' | 'create' | 'update' | 'delete' | 'log' | 'shutdown'
-  time: string
-  instance: Instance | null
-  logs: string
-}
+import { apiErrorOf, errorText } from './api-error.js'
+import { parseBlocks, parseFrame, type Frame } from './sse-frames.js'
 
 export type LinkState = 'connecting' | 'live' | 'retrying'
 
@@ -20,26 +14,6 @@ export interface EventHandlers {
 
 const MIN_BACKOFF = 500
 const MAX_BACKOFF = 15_000
-
-/**
- * Parses complete blank-line-separated blocks out of `buf` (the master writes `\n` line ends); returns the rest.
- * `id` is the block's `id:` field, if it has one.
- */
-export function parseBlocks(buf: string, emit: (data: string, id: string | undefined) => void): string {
-  let i
-  while ((i = buf.indexOf('\n\n')) >= 0) {
-    const block = buf.slice(0, i)
-    buf = buf.slice(i + 2)
-    const data: string[] = []
-    let id: string | undefined
-    for (const line of block.split('\n')) {
-      if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5))
-      else if (line.startsWith('id:')) id = line.slice(line[3] === ' ' ? 4 : 3)
-    }
-    if (data.length > 0) emit(data.join('\n'), id)
-  }
-  return buf
-}
 
 export function openEvents(base: string, key: string, h: EventHandlers): () => void {
   let stopped = false
@@ -59,12 +33,7 @@ export function openEvents(base: string, key: string, h: EventHandlers): () => v
       if (lastId !== undefined) headers['Last-Event-ID'] = lastId
       const res = await fetch(`${base}/events`, { headers, signal: abort.signal, cache: 'no-store' })
       if (res.status === 401) {
-        let msg = 'Unauthorized'
-        try {
-          msg = ((await res.json()) as { error?: string }).error ?? msg
-        } catch {
-          // keep the default
-        }
+        const msg = apiErrorOf(res.status, res.statusText || 'Unauthorized', await res.text().catch(() => '')).message
         stopped = true
         h.onUnauthorized(msg)
         return
@@ -80,21 +49,19 @@ export function openEvents(base: string, key: string, h: EventHandlers): () => v
         const { value, done } = await reader.read()
         if (done) break
         buf = parseBlocks(buf + dec.decode(value, { stream: true }), (data, id) => {
-          try {
-            h.onFrame(JSON.parse(data) as Frame)
-            if (id !== undefined) lastId = id
-            if (!got) {
-              got = true
-              backoff = MIN_BACKOFF
-            }
-          } catch {
-            // a malformed frame is skipped
+          const f = parseFrame(data)
+          if (!f) return // a malformed frame is skipped
+          h.onFrame(f)
+          if (id !== undefined) lastId = id
+          if (!got) {
+            got = true
+            backoff = MIN_BACKOFF
           }
         })
       }
     } catch (err) {
       if (stopped) return
-      detail = err instanceof Error ? err.message : String(err)
+      detail = errorText(err)
     }
     if (stopped) return
     h.onState('retrying', detail)

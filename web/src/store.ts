@@ -1,6 +1,7 @@
 // Dashboard state fed by SSE frames: the instance map, 15 minutes of traffic samples, rates and bounded logs.
-import { KEY_ID, type Instance } from './api.js'
-import type { Frame } from './sse.js'
+// Pure (no DOM; the page passes requestAnimationFrame as `schedule`): the unit tests compile it with the server's tsconfig.
+import { KEY_ID, type InstanceView } from '../../src/master/types.js'
+import type { Frame } from './sse-frames.js'
 
 export const HISTORY_MS = 15 * 60_000
 export const LOG_LIMIT = 1000
@@ -19,9 +20,9 @@ export interface Rate {
 }
 
 export class Store {
-  instances = new Map<string, Instance>()
+  instances = new Map<string, InstanceView>()
   /** The `********` pseudo-instance: its alias is the master alias. */
-  keyInstance: Instance | undefined
+  keyInstance: InstanceView | undefined
   samples = new Map<string, Sample[]>()
   rates = new Map<string, Rate>()
   logs = new Map<string, string[]>()
@@ -30,6 +31,9 @@ export class Store {
   #scheduled = false
   #seen: Set<string> | undefined
   #pruneTimer: ReturnType<typeof setTimeout> | undefined
+
+  /** `schedule` runs the listeners once for any number of changes (the page: at the next animation frame). */
+  constructor(readonly schedule: (fn: () => void) => void) {}
 
   subscribe(fn: () => void): () => void {
     this.#listeners.add(fn)
@@ -40,7 +44,7 @@ export class Store {
     this.version++
     if (this.#scheduled) return
     this.#scheduled = true
-    requestAnimationFrame(() => {
+    this.schedule(() => {
       this.#scheduled = false
       for (const fn of this.#listeners) fn()
     })
@@ -69,6 +73,7 @@ export class Store {
     this.instances.delete(id)
     this.samples.delete(id)
     this.rates.delete(id)
+    this.logs.delete(id)
   }
 
   apply(f: Frame, now = Date.now()): void {
@@ -93,7 +98,8 @@ export class Store {
         if (inst) this.#forget(inst.id)
         break
       case 'log':
-        if (inst) this.addLog(inst.id, f.logs)
+        // Only for listed instances: a late line of a deleted one would keep its log alive.
+        if (inst && this.instances.has(inst.id)) this.addLog(inst.id, f.logs)
         break
       case 'shutdown':
         break
@@ -101,7 +107,7 @@ export class Store {
     this.#changed()
   }
 
-  upsert(inst: Instance, now = Date.now()): void {
+  upsert(inst: InstanceView, now = Date.now()): void {
     if (inst.id === KEY_ID) {
       this.keyInstance = inst
       return
@@ -138,14 +144,5 @@ export class Store {
     const last = list?.[list.length - 1]
     if (!r || !last || now - last.t > staleMs) return { rx: 0, tx: 0 }
     return r
-  }
-
-  clear(): void {
-    this.instances.clear()
-    this.samples.clear()
-    this.rates.clear()
-    this.logs.clear()
-    this.keyInstance = undefined
-    this.#changed()
   }
 }
