@@ -78,8 +78,9 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     stream.on('error', () => {})
     const ip = unmapIp(stream.session?.socket?.remoteAddress ?? '')
-    if (opts.allowIp !== undefined && ip !== opts.allowIp) return refuse(stream, 403, 'forbidden\n')
-    if (headers[':path'] !== H2_PATH || headers[':method'] !== H2_METHOD || !opts.accepting()) return refuse(stream, 404, 'not found\n')
+    const verdict = opts.admit(ip)
+    if (verdict === 'foreign') return refuse(stream, 403, 'forbidden\n')
+    if (headers[':path'] !== H2_PATH || headers[':method'] !== H2_METHOD || verdict === 'full') return refuse(stream, 404, 'not found\n')
     readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
       () => {
         if (stream.destroyed) return

@@ -166,7 +166,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
   server.addEventListener(events.EventQUICServerConnection.name, (evt: Event) => {
     const conn = (evt as events.EventQUICServerConnection).detail
     const ip = unmapIp(conn.remoteHost)
-    if (opts.allowIp !== undefined && ip !== opts.allowIp) {
+    if (opts.admit(ip) === 'foreign') {
       opts.log.debug(`QUIC connection from ${ip} refused: not the handshaken client`)
       conn.stop({ isApp: true, errorCode: 1, force: true }).catch(() => {})
       return
@@ -179,7 +179,7 @@ function startServer(opts: ServerTransportOptions, creds: NonNullable<ServerTran
       const qs = (sevt as events.EventQUICConnectionStream).detail
       const stream = new QuicDuplex(qs, opts.endMarker === true)
       stream.on('error', () => {})
-      if (!opts.accepting()) return void stream.destroy()
+      if (opts.admit(ip) !== 'ok') return void stream.destroy()
       readOpener(stream, opts.tunables.handshakeTimeoutMs).then(
         () => opts.onStream({ stream, socket: undefined, fp: creds.fingerprint(), remoteIp: ip }),
         (err: unknown) => {

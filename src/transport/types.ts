@@ -15,14 +15,19 @@ export interface PoolStream {
   readonly remoteIp: string
 }
 
+/**
+ * The tunnel's verdict on a new pool stream (or QUIC connection) from `remoteIp`: `foreign` — not the handshaken
+ * client; `full` — the server pool holds its max. The tunnel decides (src/tunnel/server.ts, one rule for every
+ * type); a transport only answers it in its own wire terms (docs/architecture.md, "The transport contract").
+ */
+export type Admission = 'ok' | 'foreign' | 'full'
+
 export interface ServerTransportOptions {
   readonly tunnelHost: string
   readonly tunnelPort: number
   readonly creds: ServerCredentials | undefined
-  /** Only this client IP may open pool streams (undefined = anyone, as upstream's WebSocket pool). */
-  readonly allowIp: string | undefined
-  /** Refuse new streams while this returns false (the server pool is full). */
-  readonly accepting: () => boolean
+  /** Asked before a stream (and a QUIC connection) is accepted; onStream() asks again (streams race for slots). */
+  readonly admit: (remoteIp: string) => Admission
   readonly onStream: (s: PoolStream) => void
   readonly log: Logger
   readonly tunables: { readonly reportIntervalMs: number; readonly handshakeTimeoutMs: number; readonly tcpDataBufSize?: number }

@@ -23,10 +23,9 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('upgrade required\n')
   })
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    if (!opts.accepting()) {
-      socket.end(WS_POOL_FULL_REPLY)
-      return
-    }
+    const verdict = opts.admit(unmapIp(socket.remoteAddress ?? ''))
+    if (verdict === 'full') return void socket.end(WS_POOL_FULL_REPLY)
+    if (verdict === 'foreign') return void socket.destroy()
     wss.handleUpgrade(req, socket, head, (ws) => {
       opts.onStream({
         stream: wsDuplex(ws),

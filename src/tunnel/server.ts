@@ -13,7 +13,7 @@ import { CONTROL_ID, FEATURE_QUIC_END, POOL_TYPE_CODE, tlsCode } from '../wire.j
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
-import type { ServerTransport } from '../transport/types.js'
+import type { Admission, ServerTransport } from '../transport/types.js'
 import { loadCerts } from '../tls/lazy.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 
@@ -53,6 +53,9 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
   const tunnel = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: tunables.tcpDataBufSize })
   let transport: ServerTransport | undefined
   let allowIp: string | undefined
+  const pool = new ConnPool()
+  // Admission, one rule for every pool type: only the handshaken client's IP, and only while the pool has room.
+  const admit = (ip: string): Admission => (ip !== allowIp ? 'foreign' : pool.closed || pool.size >= cfg.max ? 'full' : 'ok')
   const hs = new HandshakeServer(
     cfg.key,
     { flow: mode === 1 ? '-' : '+', max: cfg.max, tls: tlsCode(cfg.tls.mode), type: POOL_TYPE_CODE[cfg.type] },
@@ -63,9 +66,11 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
     sockets.add(sock)
     sock.on('close', () => sockets.delete(sock))
     if (!transport) return hs.handle(sock)
-    if (unmapIp(sock.remoteAddress ?? '') !== allowIp) return void sock.destroy()
+    if (admit(unmapIp(sock.remoteAddress ?? '')) === 'foreign') return void sock.destroy()
+    // QUIC takes nothing over TCP once the handshake is done.
+    if (!transport.handleSocket) return void sock.destroy()
     sock.setKeepAlive(true, tunables.reportIntervalMs)
-    transport.handleSocket?.(sock)
+    transport.handleSocket(sock)
   })
   try {
     await listen(tunnel, cfg.tunnel.host, cfg.tunnel.port)
@@ -76,7 +81,6 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
   else if (cfg.tls.mode === 1) log.info('TLS code-1: RAM cert with TLS 1.3')
   else log.info(`TLS code-2: ${cfg.tls.crt} with TLS 1.3`)
 
-  const pool = new ConnPool()
   let session: Session | undefined
   let closing = false
   let resolveStop!: (e: Error) => void
@@ -93,14 +97,13 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
       tunnelHost: cfg.tunnel.host,
       tunnelPort: cfg.tunnel.port,
       creds: rt.creds,
-      allowIp,
-      accepting: () => pool.size < cfg.max,
+      admit,
       log,
       tunables,
       max: cfg.max,
       endMarker: h.features.includes(FEATURE_QUIC_END),
       onStream: (ps) => {
-        if (pool.closed || pool.size >= cfg.max) return void ps.stream.destroy()
+        if (admit(ps.remoteIp) !== 'ok') return void ps.stream.destroy()
         const { id, bytes } = nextId()
         ps.stream.write(bytes) // pool.add() below adds the 'error' listener
         pool.add({ id, stream: ps.stream, socket: ps.socket, fp: ps.fp })

@@ -1,5 +1,5 @@
 // The tunnel integration matrix every pool type runs: reverse and forward mode with TCP bulk (SHA-256), 200
-// concurrent echoes, UDP datagram echo; wrong key refused; server restart recovered.
+// concurrent echoes, UDP datagram echo; wrong key refused; a foreign address refused; server restart recovered.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -7,7 +7,9 @@ import { runTunnel } from '../../src/tunnel/run.js'
 import type { TlsConfig } from '../../src/url/types.js'
 import type { PoolKind } from '../../src/wire.js'
 import { clientCfg, memLogger, testTunables } from './config.js'
-import { sha256, tcpEchoExact, tcpRoundTrip, until } from './net.js'
+import { sha256, tcpEchoExact, tcpRoundTrip, until, withTimeout } from './net.js'
+import { connect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { ready, startPair, udpEchoSizes, UDP_SIZES } from './transport-pair.js'
 
 export interface MatrixOptions {
@@ -70,6 +72,28 @@ export function transportMatrix(type: PoolKind, o: MatrixOptions): void {
     assert.match(line, /Client error: tunnelHandshake: status 401 Unauthorized \(wrong tunnel key\?\) \[NP_ERR_AUTH_FAILED\] hint: use the same tunnel key/)
     assert.ok(p.slog.lines.some((l) => l.includes('Tunnel handshake refused from 127.0.0.1: invalid tunnel key')))
     // The right client still gets through afterwards.
+    const r = await tcpEchoExact(p.publicPort, 100_000)
+    assert.equal(r.got, r.sent)
+  })
+
+  test(`${type}: after the handshake, a connection to the tunnel port from another address is closed unanswered`, async (t) => {
+    const p = await startPair(t, { type, tls: o.tls })
+    // What the handshaken client would send (TLS, then an HTTP request), from 127.0.0.2: the tunnel closes it before
+    // the TLS handshake completes, whatever the type; admitted, it would get a TLS session and an answer.
+    const tcp = connect({ host: '127.0.0.1', port: p.tunnelPort, localAddress: '127.0.0.2' })
+    const s = tlsConnect({ socket: tcp, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] })
+    let secured = false
+    let got = 0
+    s.on('secureConnect', () => {
+      secured = true
+      s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    })
+    s.on('data', (d: Buffer) => (got += d.length))
+    s.on('error', () => {})
+    // (events.once would reject on the reset that may come first)
+    await withTimeout(new Promise((resolve) => s.once('close', resolve)), 10_000, 'the foreign connection to close')
+    assert.deepEqual({ secured, got }, { secured: false, got: 0 })
+    // The handshaken client still gets through.
     const r = await tcpEchoExact(p.publicPort, 100_000)
     assert.equal(r.got, r.sent)
   })

@@ -36,7 +36,7 @@ async function setup(t: TestContext, endMarker: boolean): Promise<Setup> {
   let accepted!: (ps: PoolStream) => void
   const got = new Promise<PoolStream>((r) => (accepted = r))
   const st = await factory.server({
-    tunnelHost: '127.0.0.1', tunnelPort: port, creds, allowIp: '127.0.0.1', accepting: () => true, log: slog,
+    tunnelHost: '127.0.0.1', tunnelPort: port, creds, admit: (ip) => (ip === '127.0.0.1' ? 'ok' : 'foreign'), log: slog,
     tunables: testTunables(), max: 64, endMarker,
     onStream: (ps) => {
       ps.stream.write(Buffer.from([1, 2, 3, 4]))

@@ -37,7 +37,7 @@ async function poolServer(t: TestContext, onStream?: (ps: PoolStream) => void): 
   const port = await freePort()
   const streams: PoolStream[] = []
   const st = await (await loadTransport('quic')).server({
-    tunnelHost: '127.0.0.1', tunnelPort: port, creds, allowIp: '127.0.0.1', accepting: () => true, log: slog,
+    tunnelHost: '127.0.0.1', tunnelPort: port, creds, admit: (ip) => (ip === '127.0.0.1' ? 'ok' : 'foreign'), log: slog,
     tunables: testTunables(), max: 1024,
     onStream: (ps) => {
       const id = Buffer.alloc(4)

@@ -25,7 +25,7 @@ async function echoSessionPair(t: TestContext): Promise<{ client: ClientTranspor
   const factory = await loadTransport('h2')
   let n = 0
   const st = await factory.server({
-    tunnelHost: '127.0.0.1', tunnelPort: 0, creds, allowIp: '127.0.0.1', accepting: () => true, log,
+    tunnelHost: '127.0.0.1', tunnelPort: 0, creds, admit: (ip) => (ip === '127.0.0.1' ? 'ok' : 'foreign'), log,
     tunables: testTunables(), max: 1024, onStream: (ps) => echoStream(ps, n++),
   })
   let connections = 0
@@ -69,7 +69,7 @@ test('h2: a server without TLS is refused', async () => {
   const factory = await loadTransport('h2')
   await assert.rejects(
     factory.server({
-      tunnelHost: '127.0.0.1', tunnelPort: 0, creds: undefined, allowIp: undefined, accepting: () => true, log: memLogger(),
+      tunnelHost: '127.0.0.1', tunnelPort: 0, creds: undefined, admit: () => 'ok', log: memLogger(),
       tunables: testTunables(), max: 8, onStream: () => {},
     }),
     { code: 'NP_ERR_TRANSPORT_UNAVAILABLE', message: 'pool type 3 (HTTP/2) needs tls 1 or 2' },
