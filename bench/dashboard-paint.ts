@@ -1,4 +1,4 @@
-// Dashboard load with many instances (issue 7): N stopped instances are written into a state file (a master started
+// Dashboard load with many instances: N stopped instances are written into a state file (a master started
 // on it runs none of them: restart=false), then chromium opens the dashboard, signed in, and reports the first
 // contentful paint and the time until all N rows are in the DOM.
 // Usage: npm run build && node dist/bench/dashboard-paint.js [count=500] [runs=3]

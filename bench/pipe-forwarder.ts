@@ -1,4 +1,4 @@
-// A naive Node.js TCP forwarder (socket.pipe both ways), the reference issue 6 compares the tunnel with.
+// A naive Node.js TCP forwarder (socket.pipe both ways), the baseline the tunnel's single hop is compared with.
 // Usage: node dist/bench/pipe-forwarder.js <listenPort> <targetPort>
 import { connect, createServer } from 'node:net'
 

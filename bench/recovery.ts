@@ -1,4 +1,4 @@
-// Recovery after a server restart (issue 12 §2), with real processes on loopback:
+// Recovery after a server restart, with real processes on loopback:
 //   node dist/bench/recovery.js [--trials 20] [--tls 0|1] [--root <NodePass checkout>] [--down-ms 10000]
 // A forward-mode pair (the user port is on the client) runs with an echo target behind the server. Each trial kills
 // the server (SIGKILL), waits a random 0.5-4 s, starts it again, and measures from the moment the new server listens

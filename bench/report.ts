@@ -180,7 +180,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const held = c0?.rssMb
   const perConn = held === undefined || t0?.rssIdleMb === undefined ? undefined : ((held - t0.rssIdleMb) * 1024) / Number(big)
   cmp('per open tunnelled connection ≤ 10 KB (RSS growth, both ends, tls=0)', perConn, 10, `${fmtNum(perConn, 1)} KB`, false)
-  // Issue 16: new-connection latency against Go NodePass (when a Go binary was given) and haproxy.
+  // New-connection latency against Go NodePass (when a Go binary was given) and haproxy.
   for (const [ours, tls] of [[t0, 0], [t1, 1]] as const) {
     const a = ours === undefined ? undefined : added(ours, direct, 'newConn')
     const go = byName(r, `go-tls${tls}`)
@@ -188,7 +188,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     if (ag !== undefined) cmp(`new-connection p50 added (tls=${tls}) ≤ Go NodePass’s`, a, ag, `${fmtAdded(a)} vs Go ${fmtAdded(ag)}`, false)
     cmp(`new-connection p50 added (tls=${tls}) ≤ haproxy’s`, a, ah, `${fmtAdded(a)} vs haproxy ${fmtAdded(ah)}`, false)
   }
-  // Issue 16 §2: a TLS burst; with type=0 the fd arithmetic is the same as for tls=0.
+  // A TLS burst; with type=0 the fd arithmetic is the same as for tls=0.
   const c1 = t1?.conc?.[big]
   const fdNote1 = c1 !== undefined && c1.failures > 0 && limit > 0 && fds >= limit
     ? ` (each end needs ${fmtNum(fds)} fds plus its own; the fd limit here is ${fmtNum(limit)})` : ''

@@ -1,7 +1,7 @@
-// proxy=1: the PROXY protocol v1 header the egress writes to a target before any relayed byte (docs/protocol.md
-// §5). IPv4-mapped IPv6 addresses (::ffff:a.b.c.d, as Node reports IPv4 peers on dual-stack sockets) are printed
-// as IPv4. Mixed families use TCP6 with the IPv4 side mapped (::ffff:a.b.c.d), as the PROXY spec requires; upstream
-// prints a bare IPv4 address under TCP6, which strict parsers reject.
+// proxy=1: the PROXY protocol v1 header the egress writes to a target before any relayed byte (docs/protocol.md §5).
+// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d, as Node reports IPv4 peers on dual-stack sockets) are printed as IPv4.
+// Mixed families use TCP6 with the IPv4 side mapped (::ffff:a.b.c.d), as the PROXY spec requires; upstream prints a
+// bare IPv4 address under TCP6, which strict parsers reject.
 import { isIPv4, isIPv6 } from 'node:net'
 
 export interface ProxyAddresses {

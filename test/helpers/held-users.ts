@@ -1,4 +1,4 @@
-// Users who connect and send before a tunnel is ready (issue 12 §1): what they sent, what came back, and when.
+// Users who connect and send before a tunnel is ready (docs/parameters.md, held users): what they sent, what came back, and when.
 import { connect } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'

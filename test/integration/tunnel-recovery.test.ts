@@ -1,4 +1,4 @@
-// Issue 12 §2: a client whose server is killed keeps trying without hammering it (at most ~1 dial per second once
+// A client whose server is killed keeps trying without hammering it (at most ~1 dial per second once
 // the first quick retries are spent), and carries traffic again once a server is back. How fast is measured by
 // bench/recovery.ts (`node dist/bench/recovery.js`), not here.
 import { test } from 'node:test'

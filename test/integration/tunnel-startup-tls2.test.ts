@@ -1,4 +1,4 @@
-// Issue 12 §1 with tls=2 (certificate files, verified by the client), with real processes (the test CA is trusted
+// Users held while a tunnel starts, with tls=2 (certificate files, verified by the client), with real processes (the test CA is trusted
 // through NODE_EXTRA_CA_CERTS, which an in-process client cannot be given): users who sent before the tunnel was
 // ready keep every byte (and EOF where the pool carries a half-close) and are served soon after it becomes ready, in reverse mode from a fresh start and in forward mode across a server restart. The tls 0/1 rows and the
 // details are in tunnel-startup.test.ts.

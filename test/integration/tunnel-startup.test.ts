@@ -1,4 +1,4 @@
-// Issue 12 §1: users who arrive while a tunnel starts or restarts are held, and keep every byte and every EOF until
+// Users who arrive while a tunnel starts or restarts are held, and keep every byte and every EOF until
 // the relay owns them; they are served within 1 s of the tunnel becoming ready (a correctness bound: a lost byte or
 // a stall until some timeout fails it; speed is the benchmark's business). Every pool type, tls 0 and 1, reverse
 // mode (users wait at the server before the client starts) and forward mode (users wait at the client while its

@@ -71,7 +71,7 @@ test('bin/nodepass master://: banner, key only on first start, default state dir
   // the key is printed exactly once, in the banner
   assert.equal(a.out.filter((l) => l.includes(a.banner.key!)).length, 1)
   a.child.kill('SIGTERM')
-  // §10: event streams get `shutdown` and close; the state is saved; exit 0
+  // event streams get `shutdown` and close; the state is saved; exit 0
   const sd = await sse.waitFrame('shutdown on SIGTERM', (f) => f.type === 'shutdown')
   assert.equal(sd.instance, null)
   await sse.waitEnd()

@@ -1,4 +1,4 @@
-// The dashboard's static route (issue 7): `/` of the master's address serves web/dist without auth; content types,
+// The dashboard's static route: `/` of the master's address serves web/dist without auth; content types,
 // the API prefix handed to the page, HEAD, 404 for anything missing and no way out of web/dist.
 import { request } from 'node:http'
 import { readdir } from 'node:fs/promises'

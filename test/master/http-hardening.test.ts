@@ -1,4 +1,4 @@
-// Hostile HTTP clients against the master API (issue 12 §5): CONNECT gets a 405 reply instead of a dropped socket,
+// Hostile HTTP clients against the master API: CONNECT gets a 405 reply instead of a dropped socket,
 // and slow (slowloris-style) headers or bodies are cut off close to the configured limits, not up to 30 s later.
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'

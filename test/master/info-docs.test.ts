@@ -1,5 +1,5 @@
 // /info cross-checked against /proc, /tcping against open and closed ports, /openapi.json through a validator,
-// /docs served from swagger-ui-dist, and a tls=1 master answering https with url/config inheritance (§3).
+// /docs served from swagger-ui-dist, and a tls=1 master answering https with url/config inheritance.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:https'

@@ -1,4 +1,4 @@
-// Instance lifecycle with real worker threads running a stand-in tunnel: actions, traffic totals (§7), error lines,
+// Instance lifecycle with real worker threads running a stand-in tunnel: actions, traffic totals across restarts and resets, error lines,
 // crashes isolated to one worker with restart backoff (D15, D16), PUT and DELETE.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'

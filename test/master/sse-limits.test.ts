@@ -1,4 +1,4 @@
-// SSE limits (issue 12 §5, issue 13 item 5): a stalled subscriber's queue is bounded in bytes, not frames, and no
+// SSE limits: a stalled subscriber's queue is bounded in bytes, not frames, and no
 // frame exceeds what NodePassDash's SSE readers accept (64 KiB): instances are capped, long log lines are cut.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'

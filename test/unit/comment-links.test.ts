@@ -21,8 +21,8 @@ const OUTSIDE = [
   /\/work\//,
   /\bresearch\/anchors/i,
 ]
-/** Tracker numbers are outside too (src/ and web/src/ only; tests and benchmarks may name the issue they check). */
-const TRACKER = /\bissue #?\d+/i
+/** Tracker numbers and bare section marks (`§3`, of a document not named) lead outside too. */
+const TRACKER = /\bissue #?\d+|(?<![\w.]\.md )(?<!RFC \d+ )§\d+/i
 
 /** Every comment of a TypeScript source, with its line number (the compiler's scanner: strings are not comments). */
 export function commentsOf(text: string, jsx: boolean): { line: number; text: string }[] {
@@ -43,13 +43,12 @@ function decisionIds(): Set<string> {
 
 const SELF = 'test/unit/comment-links.test.ts'
 
-test('no comment in src/, web/src/, test/ or bench/ points at a document outside the repository', () => {
+test('no comment in src/, web/src/, test/, bench/ or scripts/ points at a document or tracker outside the repository', () => {
   const bad: string[] = []
-  for (const f of ['src', 'web/src', 'test', 'bench'].flatMap(sourceFiles)) {
+  for (const f of ['src', 'web/src', 'test', 'bench', 'scripts'].flatMap(sourceFiles)) {
     if (f === SELF) continue
-    const inProduct = f.startsWith('src/') || f.startsWith('web/src/')
     for (const c of commentsOf(readFileSync(resolve(ROOT, f), 'utf8'), f.endsWith('.tsx'))) {
-      const hit = OUTSIDE.find((r) => r.test(c.text)) ?? (inProduct && TRACKER.test(c.text) ? TRACKER : undefined)
+      const hit = OUTSIDE.find((r) => r.test(c.text)) ?? (TRACKER.test(c.text) ? TRACKER : undefined)
       if (hit) bad.push(`${f}:${c.line}: ${hit.exec(c.text)![0]}`)
     }
   }

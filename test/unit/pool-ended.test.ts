@@ -1,6 +1,6 @@
 // A pool connection the peer ends while it is idle (its user connected and closed without a byte: a port probe, a
 // health check) must still be claimable when the peer's signal arrives a moment later; one the peer closed outright
-// fails a claim at once. Before, both waited NP_POOL_GET_TIMEOUT (5 s), counted as pool errors (issue 12 §1).
+// fails a claim at once. Before, both waited NP_POOL_GET_TIMEOUT (5 s), counted as pool errors.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConnPool } from '../../src/tunnel/pool.js'

@@ -1,4 +1,4 @@
-// The built-in dashboard (issue 7) in a real browser (Debian's chromium via playwright-core) against a real master
+// The built-in dashboard in a real browser (Debian's chromium via playwright-core) against a real master
 // process with real server+client instances: sign-in, create through the form, traffic, logs, stop/delete, key
 // regeneration. Needs /usr/bin/chromium (.ci/run installs it).
 import { randomBytes } from 'node:crypto'
