@@ -26,29 +26,25 @@ export function apiBases(prefix: string): string[] {
 }
 
 /** `metrics` is `auth` unless the master was started with NP_METRICS_PUBLIC=1. */
-type Route =
-  | { kind: 'public' | 'auth' | 'metrics'; template: string; run: (ctx: RouteContext) => Promise<void> | void }
-  | undefined
+type RouteKind = 'public' | 'auth' | 'metrics'
+type RouteRun = (ctx: RouteContext) => Promise<void> | void
+type Route = { kind: RouteKind; template: string; run: RouteRun } | undefined
+
+/** The routes without a path parameter; the path is their metrics template too. */
+const EXACT: Readonly<Record<string, { kind: RouteKind; run: RouteRun }>> = {
+  '/instances': { kind: 'auth', run: instancesRoute },
+  '/events': { kind: 'auth', run: eventsRoute },
+  '/info': { kind: 'auth', run: infoRoute },
+  '/tcping': { kind: 'auth', run: tcpingRoute },
+  '/metrics': { kind: 'metrics', run: metricsRoute },
+  '/traffic': { kind: 'auth', run: allTrafficRoute },
+  '/openapi.json': { kind: 'public', run: openApiRoute },
+  '/docs': { kind: 'public', run: docsRoute },
+}
 
 function match(rest: string): Route {
-  switch (rest) {
-    case '/instances':
-      return { kind: 'auth', template: rest, run: instancesRoute }
-    case '/events':
-      return { kind: 'auth', template: rest, run: eventsRoute }
-    case '/info':
-      return { kind: 'auth', template: rest, run: infoRoute }
-    case '/tcping':
-      return { kind: 'auth', template: rest, run: tcpingRoute }
-    case '/metrics':
-      return { kind: 'metrics', template: rest, run: metricsRoute }
-    case '/traffic':
-      return { kind: 'auth', template: rest, run: allTrafficRoute }
-    case '/openapi.json':
-      return { kind: 'public', template: rest, run: openApiRoute }
-    case '/docs':
-      return { kind: 'public', template: rest, run: docsRoute }
-  }
+  const exact = Object.hasOwn(EXACT, rest) ? EXACT[rest] : undefined
+  if (exact) return { ...exact, template: rest }
   const traffic = /^\/instances\/([^/]+)\/traffic$/.exec(rest)
   if (traffic) return { kind: 'auth', template: '/instances/{id}/traffic', run: (ctx) => instanceTrafficRoute(ctx, traffic[1]!) }
   if (rest.startsWith('/instances/')) {

@@ -6,22 +6,13 @@ import { formatProxyV1, normaliseIp, parseProxyV1 } from '../../src/net/proxy-pr
 import { tcpServer } from '../helpers/net-fixtures.js'
 
 test('PROXY v1 header text for IPv4, IPv6, mapped and mixed addresses', () => {
-  assert.equal(
-    formatProxyV1({ srcHost: '192.0.2.1', srcPort: 5000, dstHost: '127.0.0.1', dstPort: 80 }),
-    'PROXY TCP4 192.0.2.1 127.0.0.1 5000 80\r\n',
-  )
-  assert.equal(
-    formatProxyV1({ srcHost: '::ffff:10.0.0.1', srcPort: 1, dstHost: '::FFFF:10.0.0.2', dstPort: 2 }),
-    'PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n',
-  )
-  assert.equal(
-    formatProxyV1({ srcHost: '[::1]', srcPort: 40000, dstHost: '2001:db8::5', dstPort: 443 }),
-    'PROXY TCP6 ::1 2001:db8::5 40000 443\r\n',
-  )
-  assert.equal(
-    formatProxyV1({ srcHost: '10.0.0.1', srcPort: 1, dstHost: '::1', dstPort: 2 }),
-    'PROXY TCP6 ::ffff:10.0.0.1 ::1 1 2\r\n',
-  )
+  const cases: [Parameters<typeof formatProxyV1>[0], string][] = [
+    [{ srcHost: '192.0.2.1', srcPort: 5000, dstHost: '127.0.0.1', dstPort: 80 }, 'PROXY TCP4 192.0.2.1 127.0.0.1 5000 80\r\n'],
+    [{ srcHost: '::ffff:10.0.0.1', srcPort: 1, dstHost: '::FFFF:10.0.0.2', dstPort: 2 }, 'PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n'],
+    [{ srcHost: '[::1]', srcPort: 40000, dstHost: '2001:db8::5', dstPort: 443 }, 'PROXY TCP6 ::1 2001:db8::5 40000 443\r\n'],
+    [{ srcHost: '10.0.0.1', srcPort: 1, dstHost: '::1', dstPort: 2 }, 'PROXY TCP6 ::ffff:10.0.0.1 ::1 1 2\r\n'],
+  ]
+  for (const [addr, header] of cases) assert.equal(formatProxyV1(addr), header)
   assert.equal(normaliseIp('fe80::1%eth0'), 'fe80::1')
   assert.throws(() => formatProxyV1({ srcHost: 'example.com', srcPort: 1, dstHost: '::1', dstPort: 2 }), {
     message: 'PROXY header: source address "example.com" is not an IP',
