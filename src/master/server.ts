@@ -32,7 +32,7 @@ export function checkingIntervalMs(t: ApiTimeouts): number {
 /** The raw reply to a CONNECT request (node:http leaves those to a 'connect' listener and drops them otherwise). */
 export function connectRefusal(): string {
   const err = methodNotAllowed()
-  const body = JSON.stringify({ error: err.message, code: err.code, ...err.extra }) + '\n'
+  const body = JSON.stringify({ error: err.message, code: err.code, hint: err.hint, ...err.extra }) + '\n'
   const headers = { ...CORS_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' }
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`)
   return `HTTP/1.1 ${err.status} Method Not Allowed\r\n${lines.join('\r\n')}\r\n\r\n${body}`

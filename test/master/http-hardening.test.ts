@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { startInProcess } from './helpers.js'
+import { HINTS } from '../../src/errors.js'
 
 interface RawResult {
   text: string
@@ -51,7 +52,7 @@ test('CONNECT to the master is answered 405 like any other unsupported method', 
   assert.match(r.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n/)
   assert.match(r.text, /\r\nAccess-Control-Allow-Origin: \*\r\n/)
   const body = r.text.slice(r.text.indexOf('\r\n\r\n') + 4)
-  assert.deepEqual(JSON.parse(body), { error: 'Method not allowed', code: 'NP_ERR_METHOD_NOT_ALLOWED' })
+  assert.deepEqual(JSON.parse(body), { error: 'Method not allowed', code: 'NP_ERR_METHOD_NOT_ALLOWED', hint: HINTS.NP_ERR_METHOD_NOT_ALLOWED })
   // the API still serves afterwards
   assert.equal((await api.req('GET', '/info')).status, 200)
 })
