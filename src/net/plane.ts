@@ -43,8 +43,11 @@ export interface DataPlane {
    * <addr>`, destroys the socket and returns undefined. Otherwise pass the result to `replay` before relaying.
    */
   sniffTcp(user: Socket, from: string): Promise<Sniffed | undefined>
-  /** Egress/single-end: dial a target by lbs (with dial= and DNS) and write the PROXY header if proxy=1. */
-  dialTarget(user: { host: string; port: number }): Promise<DialedTcp>
+  /**
+   * Egress/single-end: dial a target by lbs (with dial= and DNS) and write the PROXY header if proxy=1. An abort of
+   * `signal` (the session closing) ends a dial still connecting, with NP_ERR_CLOSED.
+   */
+  dialTarget(user: { host: string; port: number }, signal?: AbortSignal): Promise<DialedTcp>
   /** Tunnel restart: full buckets, empty DNS cache. */
   restart(): void
   close(): void
@@ -87,8 +90,8 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
       if (user.destroyed && !r.ended) return undefined
       return { head: r.head, ended: r.ended }
     },
-    async dialTarget(user) {
-      const dialed = await dialer.dialTcp()
+    async dialTarget(user, signal) {
+      const dialed = await dialer.dialTcp(signal)
       if (cfg.proxy) {
         try {
           dialed.socket.write(

@@ -31,6 +31,8 @@ export interface ExchangeContext {
   send(sig: Signal): void
   /** Every stream and socket in use, destroyed when the tunnel stops. */
   readonly live: Set<{ destroy(): void }>
+  /** Aborted when the tunnel stops: target dials still connecting end at once. */
+  readonly signal: AbortSignal
   /** Per-connection failures are reported here: logged with code and hint, the tunnel marked degraded. */
   readonly health: TunnelHealth
   /** Gives an unserved user back to the ingress to hold for the next tunnel (its bytes still unread). */
@@ -132,10 +134,11 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
   try {
     const remote = splitHostPort(sig.remote ?? '')
     const user = remote && remote.host !== '' ? remote : { host: '0.0.0.0', port: 0 }
-    target = track(ctx, (await ctx.plane.dialTarget(user)).socket)
+    target = track(ctx, (await ctx.plane.dialTarget(user, ctx.signal)).socket)
   } catch (err) {
     release()
     conn.stream.destroy()
+    if (ctx.signal.aborted) return // the tunnel is closing: not a failure of this connection
     return void ctx.health.problem(`Egress TCP for ${sig.remote ?? '?'}`, err)
   }
   if (conn.stream.destroyed) {

@@ -9,7 +9,7 @@ import type { Ingress } from './ingress.js'
 import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
 
-export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live'> {
+export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 'signal'> {
   readonly side: 'server' | 'client'
   readonly key: string
   readonly control: PoolConn
@@ -32,6 +32,8 @@ export class Session {
   /** Egress signals being handled (claim + dial); bounded by NP_SEMAPHORE_LIMIT. */
   #inflight = 0
   #closed = false
+  /** Aborted by close(): target dials still connecting end at once. */
+  readonly #abort = new AbortController()
 
   constructor(private readonly o: SessionOptions) {
     this.failed = new Promise((resolve) => (this.#fail = resolve))
@@ -42,7 +44,13 @@ export class Session {
       onFail: (err) => this.#fail(err),
     })
     const ingress = o.ingress
-    this.#ctx = { ...o, send: (s) => this.#ctl.send(s), live: new Set(), requeue: ingress && ((user) => ingress.requeue(user)) }
+    this.#ctx = {
+      ...o,
+      send: (s) => this.#ctl.send(s),
+      live: new Set(),
+      signal: this.#abort.signal,
+      requeue: ingress && ((user) => ingress.requeue(user)),
+    }
     this.#udp = o.ingress?.udp ? new UdpIngress(this.#ctx, o.ingress.udp) : undefined
     this.#tick()
     this.#ticker = setInterval(() => this.#tick(), o.tunables.reportIntervalMs)
@@ -152,6 +160,7 @@ export class Session {
     clearInterval(this.#ticker)
     this.#ctl.close()
     this.#udp?.close()
+    this.#abort.abort()
     for (const s of [...this.#ctx.live]) s.destroy()
   }
 }

@@ -16,6 +16,8 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
   counters.mode = 1
   const { plane } = rt
   const live = new Set<{ destroy(): void }>()
+  /** Aborted by close(): target dials still connecting end at once. */
+  const abort = new AbortController()
   const sessions = new Map<string, DirectUdpSession>()
 
   const onTcp = async (user: Socket): Promise<void> => {
@@ -26,10 +28,10 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
     if (sniffed === undefined) return void counters.tcps--
     let target: Socket
     try {
-      target = (await plane.dialTarget({ host: unmapIp(user.remoteAddress ?? ''), port: user.remotePort ?? 0 })).socket
+      target = (await plane.dialTarget({ host: unmapIp(user.remoteAddress ?? ''), port: user.remotePort ?? 0 }, abort.signal)).socket
     } catch (err) {
       counters.tcps--
-      rt.health.problem(`Single-end TCP for ${remoteOf(user)}`, err)
+      if (!abort.signal.aborted) rt.health.problem(`Single-end TCP for ${remoteOf(user)}`, err)
       return void user.destroy()
     }
     live.add(target)
@@ -93,6 +95,7 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
     close() {
       clearInterval(ticker)
       resolveStop(new Error('closed'))
+      abort.abort()
       ingress.close()
       for (const s of [...sessions.values()]) s.close()
       for (const s of [...live]) s.destroy()

@@ -1,10 +1,12 @@
 // close() of a tunnel still starting: it gives up its handshake, its control-connection wait and its pool dials at
 // once (each would otherwise last NP_HANDSHAKE_TIMEOUT), and every socket it opened is closed when close() settles.
+// The same for a running tunnel whose egress is still dialling a target.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { clientCfg, memLogger, testTunables } from '../helpers/config.js'
+import { clientCfg, memLogger, serverCfg, testTunables } from '../helpers/config.js'
+import { spawn } from 'node:child_process'
 import { freePort, until, withTimeout } from '../helpers/net.js'
 import { runTunnel } from '../../src/tunnel/run.js'
 import { HandshakeServer } from '../../src/tunnel/handshake.js'
@@ -63,3 +65,71 @@ for (const [tls, type] of [['0', '0'], ['1', '0'], ['0', '2'], ['1', '2']] as co
     assert.ok(!log.lines.some((l) => l.includes('Client error') || l.includes('Pool dial failed')), log.lines.join('\n'))
   })
 }
+
+/** Sockets of this process (connected or connecting), as Node counts them. */
+const tcpSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
+
+/**
+ * A port whose connects hang: a listener with a backlog of 1 in a stopped child process, its accept queue filled.
+ * Linux then drops new SYNs instead of answering them.
+ */
+async function hangingPort(t: TestContext): Promise<number> {
+  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => {
+    child.kill('SIGCONT')
+    child.kill('SIGKILL')
+  })
+  const [line] = (await withTimeout(once(child.stdout, 'data'), 10_000, 'the listener port')) as [Buffer]
+  const port = Number(line.toString().trim())
+  child.kill('SIGSTOP')
+  // Fill the accept queue (backlog + 1 on Linux); these connects complete in the kernel, the next ones hang.
+  for (let i = 0; i < 2; i++) {
+    const s = rawConnect(port)
+    t.after(() => s.destroy())
+    await withTimeout(once(s, 'connect'), 10_000, 'a queued connection')
+  }
+  return port
+}
+
+function rawConnect(port: number): Socket {
+  const s = connect(port, '127.0.0.1')
+  s.on('error', () => {})
+  return s
+}
+
+test('close() while the egress still dials a target that never answers: no socket is left behind', async (t) => {
+  const target = await hangingPort(t)
+  const before = tcpSockets()
+  const tp = await freePort()
+  const pub = await freePort()
+  const server = runTunnel(serverCfg(tp, [pub]), { log: memLogger('none'), tunables })
+  const client = runTunnel(clientCfg(tp, [target]), { log: memLogger('none'), tunables })
+  t.after(() => server.close())
+  t.after(() => client.close())
+  await until(() => client.state().state === 'ready' && server.state().state === 'ready', 10_000, 'the tunnel')
+  const user = rawConnect(pub)
+  user.write('x')
+  // The client took a connection slot for the user and is dialling the target.
+  await until(() => client.stats().tcps >= 1, 10_000, 'the egress dial')
+  user.destroy()
+  await withTimeout(Promise.all([server.close(), client.close()]), 10_000, 'close()')
+  await until(() => tcpSockets() <= before, 10_000, `sockets back to ${before} (now ${tcpSockets()})`)
+})
+
+test('close() of a single-end forwarder while it dials a target that never answers: no socket is left behind', async (t) => {
+  const target = await hangingPort(t)
+  const before = tcpSockets()
+  const listen = await freePort()
+  const log = memLogger('debug')
+  const single = runTunnel(clientCfg(listen, [target], { mode: 1 }), { log, tunables })
+  t.after(() => single.close())
+  await until(() => single.state().state === 'ready', 10_000, 'the forwarder')
+  const user = rawConnect(listen)
+  user.write('x')
+  await until(() => single.stats().tcps >= 1, 10_000, 'the target dial')
+  await withTimeout(single.close(), 10_000, 'close()')
+  user.destroy()
+  await until(() => tcpSockets() <= before, 10_000, `sockets back to ${before} (now ${tcpSockets()})`)
+  // Giving up a dial because of close() is not a connection failure.
+  assert.ok(!log.lines.some((l) => l.includes('Single-end TCP for')), log.lines.join('\n'))
+})
