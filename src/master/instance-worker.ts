@@ -51,6 +51,9 @@ export class InstanceWorker {
     this.#worker.on('message', (m: unknown) => {
       if (!isFromWorker(m) || this.#stopping) {
         if (isFromWorker(m) && m.t === 'log') h.log(m.line, m.level)
+        // The tunnel has closed: end the thread now instead of waiting for its event loop to empty (a timer or
+        // handle something left behind would otherwise hold the stop for the whole grace period).
+        if (isFromWorker(m) && m.t === 'stopped') void this.#worker.terminate()
         return
       }
       switch (m.t) {

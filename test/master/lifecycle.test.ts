@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { STEP, crashFakeTunnel } from '../fixtures/master/fake-tunnel.js'
-import { until } from '../helpers/net.js'
+import { until, withTimeout } from '../helpers/net.js'
 import { SseClient, startInProcess } from './helpers.js'
 
 test('traffic totals follow checkpoints, survive stop/start and reset', async (t) => {
@@ -185,4 +185,17 @@ test('an instance whose checkpoints stop for 3 × NP_REPORT_INTERVAL becomes `er
   assert.equal(stale.instance.state, 'error')
   assert.equal(stale.instance.errorCode, 'NP_ERR_INSTANCE_UNRESPONSIVE')
   assert.match(stale.instance.errorMessage, new RegExp(`^instance ${id}: no checkpoint for \\d+s \\(expected every 200ms\\)$`))
+})
+
+test('stopping an instance whose tunnel closed but left a timer running ends its worker at once, not after the grace', async (t) => {
+  const { master, api } = await startInProcess(t)
+  // Target port 5: the fake tunnel's close() settles and leaves a timer behind (see fake-tunnel.ts). Without ending
+  // the thread on `stopped`, each stop below would wait for the 5 s stop grace and then terminate it.
+  const c = await api.req('POST', '/instances', { alias: 'lingering', url: 'client://127.0.0.1:10101/127.0.0.1:5' })
+  const id = c.json.id as string
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running')
+  await withTimeout(api.req('PATCH', `/instances/${id}`, { action: 'stop' }), 3000, 'the stop (the grace is 5 s)')
+  await api.req('PATCH', `/instances/${id}`, { action: 'start' })
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running again')
+  await withTimeout(master.close(), 3000, "the master's close (the grace is 5 s)")
 })
