@@ -131,7 +131,8 @@ export class Supervisor {
     inst.retry = undefined
     if (inst.status === 'stopped' && !inst.worker) return
     const w = inst.worker
-    if (w) await w.stop(STOP_GRACE_MS)
+    // Within half of NP_SHUTDOWN_TIMEOUT, so that a master stopping with a stuck worker still saves and exits cleanly.
+    if (w) await w.stop(Math.max(100, Math.min(STOP_GRACE_MS, this.#o.tunables.shutdownTimeoutMs / 2)))
     if (inst.worker === w) inst.worker = undefined
     setStopped(inst)
     inst.lastCheckPoint = undefined

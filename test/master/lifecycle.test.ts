@@ -199,3 +199,14 @@ test('stopping an instance whose tunnel closed but left a timer running ends its
   await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running again')
   await withTimeout(master.close(), 3000, "the master's close (the grace is 5 s)")
 })
+
+test('a worker whose tunnel never finishes closing is terminated within half of NP_SHUTDOWN_TIMEOUT', async (t) => {
+  // NP_SHUTDOWN_TIMEOUT 2 s: the stop grace is 1 s (it is 5 s when the timeout allows), and the master's close
+  // completes, state saved, well within the timeout.
+  const { master, api, lines } = await startInProcess(t, { tunables: { shutdownTimeoutMs: 2000 } })
+  const c = await api.req('POST', '/instances', { alias: 'stuck', url: 'client://127.0.0.1:10101/127.0.0.1:6' })
+  const id = c.json.id as string
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running')
+  await withTimeout(master.close(), 4000, "the master's close")
+  assert.ok(lines.some((l) => l.includes('Instances saved:')), lines.join('\n'))
+})
