@@ -99,7 +99,7 @@ export const CLOSE_GRACE_MS = 2000
 function closer(server: Server, cleanup: () => void): () => Promise<void> {
   const sockets = new Set<Socket>()
   let answering = 0
-  let closing = false
+  let done: Promise<void> | undefined
   const destroyAll = (): void => {
     for (const s of sockets) s.destroy()
   }
@@ -110,13 +110,11 @@ function closer(server: Server, cleanup: () => void): () => Promise<void> {
   server.on('request', (_req, res: ServerResponse) => {
     answering++
     res.on('close', () => {
-      if (--answering === 0 && closing) destroyAll()
+      if (--answering === 0 && done !== undefined) destroyAll()
     })
   })
-  let done: Promise<void> | undefined
   return () =>
     (done ??= new Promise<void>((resolve) => {
-      closing = true
       cleanup()
       server.close(() => resolve())
       server.closeIdleConnections()
