@@ -6,6 +6,7 @@
 import { describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ConnPool, PoolConn } from './pool.js'
+import { dialAbortController } from '../net/abort.js'
 
 export interface FillOptions {
   readonly min: number
@@ -41,7 +42,7 @@ export class PoolFiller {
   #waits = 0
   #stopped = false
   /** Aborted by stop(): dials still connecting, handshaking or reading their ID are destroyed. */
-  readonly #abort = new AbortController()
+  readonly #abort = dialAbortController()
   /** True while this end is setting up user connections (set by the session): a deferred refill waits for it. */
   busy: (() => boolean) | undefined
   readonly #min: number

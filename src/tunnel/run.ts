@@ -18,6 +18,7 @@ import type * as ClientEnd from './client.js'
 import type { RunningTunnel, TunnelDeps } from './types.js'
 import { createDataPlane } from '../net/plane.js'
 import { RetrySchedule } from './retry.js'
+import { dialAbortController } from '../net/abort.js'
 
 /**
  * The dual-end ends are loaded on first use: they bring the handshake (HTTP), TLS, certificates, transports and the
@@ -54,7 +55,7 @@ export function runTunnel(cfg: TunnelConfig, deps: TunnelDeps): RunningTunnel {
   const health = new TunnelHealth({ log: deps.log, quietMs: deps.tunables.reportIntervalMs, onState: deps.onState, rate: plane.rate })
   const counters = new Counters(health)
   const lines = deps.checkpointLines !== false
-  const abort = new AbortController()
+  const abort = dialAbortController()
   const rt: AttemptContext = {
     signal: abort.signal,
     log: deps.log,

@@ -8,6 +8,7 @@ import { ControlChannel } from './control.js'
 import type { Ingress } from './ingress.js'
 import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
+import { dialAbortController } from '../net/abort.js'
 
 export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 'signal'> {
   readonly side: 'server' | 'client'
@@ -33,7 +34,7 @@ export class Session {
   #inflight = 0
   #closed = false
   /** Aborted by close(): target dials still connecting end at once. */
-  readonly #abort = new AbortController()
+  readonly #abort = dialAbortController()
 
   constructor(private readonly o: SessionOptions) {
     this.failed = new Promise((resolve) => (this.#fail = resolve))

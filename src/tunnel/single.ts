@@ -10,6 +10,7 @@ import { IdleTimer } from './idle-timer.js'
 import { paced, replay } from '../net/plane.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
+import { dialAbortController } from '../net/abort.js'
 
 export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingress): Attempt {
   const { log, tunables, counters } = rt
@@ -17,7 +18,7 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
   const { plane } = rt
   const live = new Set<{ destroy(): void }>()
   /** Aborted by close(): target dials still connecting end at once. */
-  const abort = new AbortController()
+  const abort = dialAbortController()
   const sessions = new Map<string, DirectUdpSession>()
 
   const onTcp = async (user: Socket): Promise<void> => {

@@ -133,3 +133,37 @@ test('close() of a single-end forwarder while it dials a target that never answe
   // Giving up a dial because of close() is not a connection failure.
   assert.ok(!log.lines.some((l) => l.includes('Single-end TCP for')), log.lines.join('\n'))
 })
+
+test('many dials in flight on one tunnel (32 pool dials, 24 target dials) print no MaxListenersExceededWarning', async (t) => {
+  const warnings: string[] = []
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  // Pool dials that hang on their ID read, all watching the filler's signal.
+  const hs = new HandshakeServer('test-key', { flow: '-', max: 64, tls: '0', type: '0' }, memLogger('none'))
+  t.after(() => hs.close())
+  const silent = await fakeServer(t, (s, n) => {
+    if (n === 1) hs.handle(s)
+    return n === 1
+  })
+  const filling = runTunnel(clientCfg(silent.port, [await freePort()], { min: 32 }), { log: memLogger('none'), tunables })
+  t.after(() => filling.close())
+  await until(() => silent.sockets.length >= 33, 10_000, '32 pool dials')
+  // Target dials that hang, all watching the session's signal.
+  const target = await hangingPort(t)
+  const tp = await freePort()
+  const pub = await freePort()
+  const server = runTunnel(serverCfg(tp, [pub]), { log: memLogger('none'), tunables })
+  const client = runTunnel(clientCfg(tp, [target], { min: 32 }), { log: memLogger('none'), tunables })
+  t.after(() => server.close())
+  t.after(() => client.close())
+  await until(() => client.state().state === 'ready' && server.state().state === 'ready', 10_000, 'the tunnel')
+  const users = Array.from({ length: 24 }, () => rawConnect(pub))
+  t.after(() => users.forEach((u) => u.destroy()))
+  for (const u of users) u.write('x')
+  await until(() => client.stats().tcps >= 24, 10_000, '24 target dials')
+  // A warning is emitted on the next tick after the listener that crossed the limit.
+  await new Promise((r) => setImmediate(r))
+  await withTimeout(Promise.all([filling.close(), server.close(), client.close()]), 10_000, 'close()')
+  assert.deepEqual(warnings, [])
+})
