@@ -1,6 +1,6 @@
 // BENCHMARKS.md from one result document (pure).
 import type { BenchResult } from './results.js'
-import { fmtNum, renderFiguresTable, renderMaster, renderObservability, renderNotes, renderRatioTable, renderTargets } from './report.js'
+import { fmtNum, renderFiguresTable, renderMaster, renderObservability, renderNotes, renderRatioTable, renderTargets, renderTlsFloor } from './report.js'
 
 export function renderBenchmarksMd(r: BenchResult): string {
   const m = r.machine
@@ -49,6 +49,13 @@ export function renderBenchmarksMd(r: BenchResult): string {
   ]
   if (r.master !== undefined) out.push('## Master', '', renderMaster(r), '')
   if (r.observability !== undefined) out.push('## Observability (metrics and traffic history)', '', renderObservability(r), '')
+  if (r.tlsFloor !== undefined) {
+    out.push('## What TLS costs in Node.js itself', '',
+      'The tunnel\'s TLS settings (tls=1) without the tunnel: client and server end in one process, a TLS 1.3',
+      'handshake per connection (`npm run bench -- --tests=tls-floor`, bench/tls-floor.ts). Each connection through a',
+      'tls=1 pool uses one pool connection, so these are floors for the tls=1 rows above (docs/design-notes.md).', '',
+      renderTlsFloor(r), '')
+  }
   if (notes !== '') out.push('## Notes from this run', '', notes, '')
   out.push(
     '## Method',

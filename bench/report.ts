@@ -192,12 +192,31 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const c1 = t1?.conc?.[big]
   const fdNote1 = c1 !== undefined && c1.failures > 0 && limit > 0 && fds >= limit
     ? ` (each end needs ${fmtNum(fds)} fds plus its own; the fd limit here is ${fmtNum(limit)})` : ''
+  // What Node.js's TLS alone costs here (bench/tls-floor.ts): every tunnelled connection uses one pool connection.
+  const f = r.tlsFloor
+  const cpuFloor = f === undefined ? '' : `; Node's TLS handshakes alone: ${fmtNum(Number(big))} × ${fmtNum(f.tlsHandshakeCpuUs)} us ÷ ${r.machine.cores} cores ≥ ${fmtMs((Number(big) * f.tlsHandshakeCpuUs) / 1000 / r.machine.cores)}`
   out.push({
     target: `${big} connections at once with tls=1: last echo within 5 s, failures only where fds run out`,
-    measured: c1 === undefined ? 'not measured' : `${c1.failures} failures, ${fmtMs(c1.timeToLastEchoMs)}${fdNote1}`,
+    measured: c1 === undefined ? 'not measured' : `${c1.failures} failures, ${fmtMs(c1.timeToLastEchoMs)}${fdNote1}${cpuFloor}`,
     met: c1 === undefined ? undefined : c1.timeToLastEchoMs <= 5000 && (c1.failures === 0 || fdNote1 !== ''),
   })
+  const perTls = c1?.rssMb === undefined || t1?.rssIdleMb === undefined ? undefined : ((c1.rssMb - t1.rssIdleMb) * 1024) / Number(big)
+  const memFloor = f === undefined ? '' : `; a bare Node.js TLS connection (both ends) here: ${fmtNum(f.tlsPairKb, 1)} KB`
+  cmp(`per held tls=1 connection ≤ ${TLS_CONN_KB_TARGET} KB (RSS growth, both ends; half of the 2026-11-25 run)`, perTls, TLS_CONN_KB_TARGET,
+    `${fmtNum(perTls, 1)} KB${memFloor}`, false)
   return out
+}
+
+/** Half of the 2026-11-25 run's RSS per held tls=1 connection (1,080 MB for 10,000, both ends). */
+const TLS_CONN_KB_TARGET = 54
+
+export function renderTlsFloor(r: BenchResult): string {
+  const f = r.tlsFloor
+  if (f === undefined) return ''
+  return renderTable(['Node.js alone, both ends in one process', 'TLS (tls=1 settings)', 'plain TCP'], [
+    [`main-thread CPU per connection, us (${fmtNum(f.handshakes)} connections)`, fmtNum(f.tlsHandshakeCpuUs), fmtNum(f.tcpConnectCpuUs)],
+    [`RSS per held connection, KB (${fmtNum(f.pairs)} held)`, fmtNum(f.tlsPairKb, 1), fmtNum(f.tcpPairKb, 1)],
+  ]) + `\n\nNode.js ${f.node}, OpenSSL ${f.openssl}.`
 }
 
 export function renderTargets(r: BenchResult): string {
@@ -221,6 +240,7 @@ export function renderConsole(r: BenchResult): string {
   const parts = [renderFiguresTable(r), '', renderRatioTable(r), '', renderTargets(r)]
   if (r.master !== undefined) parts.push('', renderMaster(r))
   if (r.observability !== undefined) parts.push('', renderObservability(r))
+  if (r.tlsFloor !== undefined) parts.push('', renderTlsFloor(r))
   const notes = renderNotes(r)
   if (notes !== '') parts.push('', notes)
   return parts.join('\n')

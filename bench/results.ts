@@ -55,6 +55,21 @@ export interface MasterResult {
   getInstances?: LatencySummary
 }
 
+/** Node.js's own TLS cost on this machine, both ends in one process (bench/tls-floor.ts). */
+export interface TlsFloorResult {
+  node: string
+  openssl: string
+  handshakes: number
+  pairs: number
+  /** Main-thread CPU per TLS connection, client and server end together, in us. */
+  tlsHandshakeCpuUs: number
+  /** The same for a plain TCP connection. */
+  tcpConnectCpuUs: number
+  /** RSS per held TLS connection (both ends), KB. */
+  tlsPairKb: number
+  tcpPairKb: number
+}
+
 export interface MachineInfo {
   cpuModel: string
   cores: number
@@ -92,6 +107,7 @@ export interface BenchResult {
   configs: ConfigResult[]
   master?: MasterResult
   observability?: ObservabilityResult
+  tlsFloor?: TlsFloorResult
 }
 
 /** Problems with a parsed result document (empty = fine). Checks the fields the renderer relies on. */

@@ -12,6 +12,7 @@ import { concurrentConnections, newConnectionLatency, requestResponseLatency, ud
 import { describeMachine, loadAvg } from './machine.js'
 import { benchMaster } from './master.js'
 import { benchObservability } from './observability.js'
+import { benchTlsFloor } from './tls-floor.js'
 import { freePort, installCleanupHandlers, killAllSync, rssMb, runCapture, sleep, startChild, waitForPort } from './procs.js'
 import { renderBenchmarksMd } from './markdown.js'
 import { renderConsole } from './report.js'
@@ -19,7 +20,7 @@ import { RESULT_SCHEMA, type BenchParams, type BenchResult, type ConfigResult } 
 import { spread } from './stats.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const TESTS = ['bulk', 'latency', 'udp', 'conc', 'master', 'observability'] as const
+const TESTS = ['bulk', 'latency', 'udp', 'conc', 'master', 'observability', 'tls-floor'] as const
 type TestName = (typeof TESTS)[number]
 
 interface Options {
@@ -360,6 +361,14 @@ async function main(): Promise<number> {
     if (o.tests.has('observability') && o.only === undefined) {
       // alone: npm run bench -- --tests=observability
       result.observability = await benchObservability(ctx, o.quick ? 50 : 200, log)
+    }
+    if (o.tests.has('tls-floor') && o.only === undefined) {
+      log('tls-floor: Node.js TLS handshake CPU and held-connection RSS')
+      try {
+        result.tlsFloor = benchTlsFloor(ROOT, o.quick ? 500 : 4000, o.quick ? 500 : 3000)
+      } catch (e) {
+        log(`tls-floor failed: ${errText(e)}`)
+      }
     }
   } finally {
     killAllSync()

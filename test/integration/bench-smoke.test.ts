@@ -7,6 +7,7 @@ import { checkTargets, renderConsole, renderFiguresTable, renderTable } from '..
 import { renderBenchmarksMd } from '../../bench/markdown.js'
 import { checkResultShape, RESULT_SCHEMA, type BenchResult } from '../../bench/results.js'
 import { parseArgs } from '../../bench/run.js'
+import { benchTlsFloor } from '../../bench/tls-floor.js'
 import { GO_SPECS, specsInOrder } from '../../bench/forwarders.js'
 import { startChild, freePort, waitForPort } from '../../bench/procs.js'
 import { waitForEcho } from '../../bench/load.js'
@@ -192,4 +193,29 @@ test('a go-* configuration runs the given binary with the same URL syntax (stand
   t.after(() => fw.stop())
   await waitForEcho(fw.entry, 30_000, fw.failure)
   assert.equal(fw.pids.length, 2)
+})
+
+test('tls-floor: the child measures TLS and TCP per connection, and the targets cite it', () => {
+  const f = benchTlsFloor(ROOT, 40, 40)
+  assert.equal(f.node, process.version)
+  assert.equal(f.handshakes, 40)
+  for (const k of ['tlsHandshakeCpuUs', 'tcpConnectCpuUs', 'tlsPairKb', 'tcpPairKb'] as const) assert.ok(Number.isFinite(f[k]), `${k}: ${f[k]}`)
+  assert.throws(() => benchTlsFloor(ROOT, 0, 1), { message: 'tls-floor child: usage: tls-floor.js child <handshakes ≥ 1> <held pairs ≥ 1>' })
+  const tests = parseArgs(['--tests=tls-floor'])
+  assert.ok(typeof tests !== 'string')
+  assert.deepEqual([...tests.tests], ['tls-floor'])
+  // Rendered: its own table, and the floor beside the tls=1 burst and memory targets.
+  const r = sample()
+  r.configs.push({ name: 'np-tls1', label: 'NodePass tls=1', kind: 'nodepass', status: 'ok', notes: [], rssIdleMb: 100,
+    conc: { '10000': { connections: 10000, failures: 0, timeToLastEchoMs: 9000, rssMb: 700 } } })
+  r.tlsFloor = { node: 'v20.20.2', openssl: '3.0.19', handshakes: 4000, pairs: 3000, tlsHandshakeCpuUs: 1000, tcpConnectCpuUs: 40, tlsPairKb: 50, tcpPairKb: 10 }
+  const targets = checkTargets(r)
+  const burst = targets.find((t) => t.target.startsWith('10000 connections at once with tls=1'))!
+  assert.equal(burst.measured, "0 failures, 9.00 s; Node's TLS handshakes alone: 10,000 × 1,000 us ÷ 2 cores ≥ 5.00 s")
+  assert.equal(burst.met, false)
+  const mem = targets.find((t) => t.target.startsWith('per held tls=1 connection ≤ 54 KB'))!
+  assert.equal(mem.measured, '61.4 KB; a bare Node.js TLS connection (both ends) here: 50.0 KB')
+  assert.equal(mem.met, false)
+  assert.match(renderConsole(r), /\| main-thread CPU per connection, us \(4,000 connections\) \| 1,000 +\| 40 +\|/)
+  assert.match(renderBenchmarksMd(r), /## What TLS costs in Node\.js itself\n/)
 })
