@@ -204,6 +204,28 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const memFloor = f === undefined ? '' : `; a bare Node.js TLS connection (both ends) here: ${fmtNum(f.tlsPairKb, 1)} KB`
   cmp(`per held tls=1 connection ≤ ${TLS_CONN_KB_TARGET} KB (RSS growth, both ends; half of the 2026-11-25 run)`, perTls, TLS_CONN_KB_TARGET,
     `${fmtNum(perTls, 1)} KB${memFloor}`, false)
+  // QUIC (type=1): Go NodePass's throughput, no failures in the largest burst, new connections within 2× tls=1's.
+  const q = byName(r, 'np-quic')
+  const gq = byName(r, 'go-quic')
+  for (const [k, streams] of [['tcp1', '1 stream'], ['tcp8', '8 streams']] as const) {
+    const a = q?.[k]?.gbps.median
+    const b = gq?.[k]?.gbps.median
+    out.push({
+      target: `QUIC (type=1), ${streams} ≥ Go NodePass’s`,
+      measured: a === undefined ? 'not measured' : `${fmtNum(a, 2)} vs ${b === undefined ? 'Go: not in this run (--go=)' : `Go ${fmtNum(b, 2)}`} Gbit/s`,
+      met: a === undefined || b === undefined ? undefined : a >= b,
+    })
+  }
+  const qc = q?.conc?.[big]
+  out.push({
+    target: `${big} connections at once over QUIC (type=1), 0 failures`,
+    measured: qc === undefined ? 'not measured' : `${qc.failures} failures, ${fmtMs(qc.timeToLastEchoMs)}`,
+    met: qc === undefined ? undefined : qc.failures === 0,
+  })
+  const aq = q === undefined ? undefined : added(q, direct, 'newConn')
+  const a1 = t1 === undefined ? undefined : added(t1, direct, 'newConn')
+  cmp('new-connection p50 added, QUIC (type=1) ≤ 2× tls=1’s', aq, a1 === undefined ? undefined : 2 * a1,
+    `${fmtAdded(aq)} vs 2 × ${fmtAdded(a1)}`, false)
   return out
 }
 

@@ -217,5 +217,21 @@ test('tls-floor: the child measures TLS and TCP per connection, and the targets 
   assert.equal(mem.measured, '61.4 KB; a bare Node.js TLS connection (both ends) here: 50.0 KB')
   assert.equal(mem.met, false)
   assert.match(renderConsole(r), /\| main-thread CPU per connection, us \(4,000 connections\) \| 1,000 +\| 40 +\|/)
+  // QUIC rows: against Go when a Go binary ran, otherwise said so.
+  assert.equal(targets.find((t) => t.target === 'QUIC (type=1), 1 stream ≥ Go NodePass’s')!.measured, 'not measured')
+  const quic = (name: string, gbps: number): BenchResult['configs'][number] => ({ name, label: name, kind: 'nodepass', status: 'ok', notes: [],
+    tcp1: { gbps: spread([gbps])! }, newConn: { n: 2000, failures: 0, p50: 2500, p90: 3000, p99: 4000, min: 1, max: 5000 },
+    conc: { '10000': { connections: 10000, failures: 12, timeToLastEchoMs: 60000 } } })
+  r.configs.push(quic('np-quic', 0.5))
+  r.configs.find((c) => c.name === 'np-tls1')!.newConn = { n: 2000, failures: 0, p50: 1100, p90: 1200, p99: 1300, min: 1, max: 1400 }
+  let q = checkTargets(r)
+  assert.equal(q.find((t) => t.target === 'QUIC (type=1), 1 stream ≥ Go NodePass’s')!.measured, '0.50 vs Go: not in this run (--go=) Gbit/s')
+  assert.equal(q.find((t) => t.target === '10000 connections at once over QUIC (type=1), 0 failures')!.measured, '12 failures, 60.00 s')
+  const qn = q.find((t) => t.target.startsWith('new-connection p50 added, QUIC'))!
+  assert.deepEqual([qn.measured, qn.met], ['+2,400 us vs 2 × +1,000 us', false])
+  r.configs.push(quic('go-quic', 0.9))
+  q = checkTargets(r)
+  const q1 = q.find((t) => t.target === 'QUIC (type=1), 1 stream ≥ Go NodePass’s')!
+  assert.deepEqual([q1.measured, q1.met], ['0.50 vs Go 0.90 Gbit/s', false])
   assert.match(renderBenchmarksMd(r), /## What TLS costs in Node\.js itself\n/)
 })
