@@ -43,7 +43,7 @@ function main(argv: string[]): void {
   const envIssues = [...(env.ok ? [] : env.issues), ...(obs.ok ? [] : obs.issues)]
   if (argv.length !== 1) {
     for (const issue of envIssues) console.error(`Error: ${issue}`)
-    if (!env.ok) console.error(`[${ERR.ENV_INVALID}] hint: ${HINTS[ERR.ENV_INVALID]}`)
+    if (envIssues.length > 0) console.error(`[${ERR.ENV_INVALID}] hint: ${HINTS[ERR.ENV_INVALID]}`)
     console.error(USAGE)
     process.exit(1)
   }

@@ -59,4 +59,13 @@ test('no argument or two arguments: usage on stderr and exit 1', async (t) => {
   const [none, two] = await Promise.all([runCli([]), runCli(['server://:1/:2', 'client://:1/:2'])])
   assert.deepEqual(none, { code: 1, signal: null, stdout: '', stderr: USAGE })
   assert.deepEqual(two, { code: 1, signal: null, stdout: '', stderr: USAGE })
+  // A bad NP_* variable is reported with its code and hint before the usage, whichever reader found it.
+  const [tunable, observability] = await Promise.all([
+    runCli([], cleanEnv({ NP_POOL_GET_TIMEOUT: 'abc' })),
+    runCli([], cleanEnv({ NP_HISTORY_FLUSH: 'abc' })),
+  ])
+  assert.deepEqual(tunable, { code: 1, signal: null, stdout: '',
+    stderr: 'Error: NP_POOL_GET_TIMEOUT="abc": must be a duration such as 500ms or 5s\n' + ENV_HINT + USAGE })
+  assert.deepEqual(observability, { code: 1, signal: null, stdout: '',
+    stderr: 'Error: NP_HISTORY_FLUSH="abc": must be a duration between 100ms and 1m\n' + ENV_HINT + USAGE })
 })
