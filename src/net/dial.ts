@@ -15,6 +15,7 @@ import type { HostPort, LbsStrategy } from '../url/types.js'
 import { joinHostPort } from '../url/address.js'
 import type { DnsResolver } from './dns.js'
 import { raiseUdpBuffers } from './udp-buffers.js'
+import { whenConnected } from './connecting.js'
 import { monotonicMs } from '../duration.js'
 
 /** Failures of this host, not of the target (out of file descriptors or memory): no target is to blame. */
@@ -158,39 +159,21 @@ export function createTargetDialer(opts: TargetDialerOptions): TargetDialer {
     return [...picked, ...down]
   }
 
-  const connectTcp = (ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> =>
-    new Promise((resolve, reject) => {
-      const localAddress = sourceFor(ip)
-      const socket = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, ...(opts.bufferSize ? { highWaterMark: opts.bufferSize } : {}), ...(localAddress !== undefined ? { localAddress } : {}) })
-      let settled = false
-      const done = (err: Error | undefined): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        socket.off('connect', onConnect)
-        socket.off('error', onError)
-        signal?.removeEventListener('abort', onAbort)
-        // On success the caller attaches its own 'error' listener in the same tick it receives the socket.
-        if (err === undefined) return resolve(socket)
-        socket.on('error', () => {})
-        socket.destroy()
-        // A source-address problem: switch the source off for good and dial again without it.
-        if (localAddress !== undefined && SOURCE_ADDRESS_ERRORS.has(errCode(err) ?? '')) {
-          fallBack(err)
-          connectTcp(ip, port, timeoutMs, signal).then(resolve, reject)
-          return
-        }
-        reject(err)
-      }
-      const onConnect = (): void => done(undefined)
-      const onAbort = (): void => done(new NodePassError(ERR.CLOSED, 'dial aborted'))
-      const timer = setTimeout(() => done(Object.assign(new Error(`timeout after ${timeoutMs}ms`), { code: 'ETIMEDOUT' })), timeoutMs)
-      const onError = (err: Error): void => done(err)
-      socket.once('connect', onConnect)
-      socket.on('error', onError)
-      if (signal?.aborted === true) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
+  const connectTcp = async (ip: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> => {
+    const localAddress = sourceFor(ip)
+    const socket = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, ...(opts.bufferSize ? { highWaterMark: opts.bufferSize } : {}), ...(localAddress !== undefined ? { localAddress } : {}) })
+    try {
+      return await whenConnected(socket, 'connect', timeoutMs, signal, {
+        timeout: () => Object.assign(new Error(`timeout after ${timeoutMs}ms`), { code: 'ETIMEDOUT' }),
+        aborted: () => new NodePassError(ERR.CLOSED, 'dial aborted'),
+      })
+    } catch (err) {
+      // A source-address problem: switch the source off for good and dial again without it.
+      if (localAddress === undefined || !SOURCE_ADDRESS_ERRORS.has(errCode(err) ?? '')) throw err
+      fallBack(err)
+      return connectTcp(ip, port, timeoutMs, signal)
+    }
+  }
 
   const markUp = (s: State, ms: number): void => {
     s.latencyMs = ms

@@ -2,6 +2,7 @@
 import type { Socket, TcpNetConnectOpts } from 'node:net'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { unmapIp } from '../net/addr.js'
+import { whenConnected } from '../net/connecting.js'
 import type { ClientTransportOptions, PoolStream } from './types.js'
 
 /** Socket options shared by the plain and the TLS dial (highWaterMark is missing from @types/node 20). */
@@ -18,35 +19,20 @@ export function dialAborted(opts: { host: string; port: number }): NodePassError
  * Resolves with the pool stream once `ready` fires on sock, or rejects (and destroys it) on error, timeout or an
  * abort of `signal`.
  */
-export function settleDial(
+export async function settleDial(
   opts: ClientTransportOptions,
   sock: Socket,
   ready: 'connect' | 'secureConnect',
   fp: () => string | undefined,
   signal?: AbortSignal,
 ): Promise<PoolStream> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => sock.destroy(new NodePassError(ERR.TARGET_TIMEOUT, `dial ${opts.host}:${opts.port}: timeout`)),
-      opts.tunables.tcpDialTimeoutMs,
-    )
-    const onAbort = (): void => void sock.destroy(dialAborted(opts))
-    const settle = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
-    const fail = (err: Error): void => {
-      settle()
-      sock.destroy()
-      reject(err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err }))
-    }
-    sock.once('error', fail)
-    sock.once(ready, () => {
-      settle()
-      sock.off('error', fail)
-      resolve({ stream: sock, socket: sock, fp: fp(), remoteIp: unmapIp(sock.remoteAddress ?? '') })
+  try {
+    await whenConnected(sock, ready, opts.tunables.tcpDialTimeoutMs, signal, {
+      timeout: () => new NodePassError(ERR.TARGET_TIMEOUT, `dial ${opts.host}:${opts.port}: timeout`),
+      aborted: () => dialAborted(opts),
     })
-    if (signal?.aborted) onAbort()
-    else signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  } catch (err) {
+    throw err instanceof NodePassError ? err : new NodePassError(ERR.DIAL_FAILED, `dial ${opts.host}:${opts.port}: ${describeError(err)}`, { cause: err })
+  }
+  return { stream: sock, socket: sock, fp: fp(), remoteIp: unmapIp(sock.remoteAddress ?? '') }
 }
