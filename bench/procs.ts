@@ -164,7 +164,14 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms))
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (bind, read, close; racy but retried by callers). */
+/** Ports freePort() has handed out in this process: each goes to one user only. */
+const handedOut = new Set<number>()
+
+/**
+ * A port free for both TCP and UDP on 127.0.0.1 (bind, read, close; racy but retried by callers), never one this
+ * process was given before: the kernel may offer a closed port again, and a run that asked for 200 instance ports
+ * got one twice, so one instance never started.
+ */
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const port = await new Promise<number>((resolve, reject) => {
@@ -180,7 +187,10 @@ export async function freePort(): Promise<number> {
       u.once('error', () => { u.close(); resolve(false) })
       u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
     })
-    if (port > 0 && udpOk) return port
+    if (port > 0 && udpOk && !handedOut.has(port)) {
+      handedOut.add(port)
+      return port
+    }
   }
   throw new Error('no free port found')
 }
