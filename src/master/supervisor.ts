@@ -53,10 +53,13 @@ export class Supervisor {
     return inst.ops.run(() => this.#stopNow(inst))
   }
 
-  /** PATCH `start`: also starts an instance in `error` (stopping what is left of it first). */
+  /**
+   * PATCH `start`: also starts an instance in `error` (stopping what is left of it first). Decided in the queue, not
+   * on arrival: a start that arrives while a stop is still running (PATCH stop answers at once) runs after it.
+   */
   startOrRecover(inst: Instance): void {
-    if (inst.status === 'running' && inst.worker) return
     void inst.ops.run(async () => {
+      if (inst.status === 'running' && inst.worker) return
       if (inst.status === 'error') await this.#stopNow(inst)
       await this.#startNow(inst)
     })

@@ -200,6 +200,22 @@ test('stopping an instance whose tunnel closed but left a timer running ends its
   await withTimeout(master.close(), 3000, "the master's close (the grace is 5 s)")
 })
 
+test('a start sent while a stop is still running is not lost: it runs once the stop is done', async (t) => {
+  // Target port 6: close() never settles, so the stop lasts its whole grace (1 s with NP_SHUTDOWN_TIMEOUT 2 s). PATCH
+  // stop answers at once; the start below arrives while the instance is still `running` with its worker.
+  const { api } = await startInProcess(t, { tunables: { shutdownTimeoutMs: 2000 } })
+  const sse = await SseClient.open(t, api)
+  const id = (await api.req('POST', '/instances', { alias: 'slow-stop', url: 'client://127.0.0.1:10101/127.0.0.1:6' })).json.id as string
+  await until(async () => (await api.req('GET', `/instances/${id}`)).json.status === 'running', 10_000, 'running')
+  assert.equal((await api.req('PATCH', `/instances/${id}`, { action: 'stop' })).status, 200)
+  const start = await api.req('PATCH', `/instances/${id}`, { action: 'start' })
+  assert.equal(start.status, 200)
+  assert.equal(start.json.status, 'running') // the stop had not finished when the start arrived
+  const stopped = await sse.waitFrame('stopped', (f) => f.type === 'update' && f.instance.id === id && f.instance.status === 'stopped')
+  const i = sse.frames.indexOf(stopped)
+  await sse.waitFrame('running again', (f, j) => j > i && f.type === 'update' && f.instance.id === id && f.instance.status === 'running')
+})
+
 test('a worker whose tunnel never finishes closing is terminated within half of NP_SHUTDOWN_TIMEOUT', async (t) => {
   // NP_SHUTDOWN_TIMEOUT 2 s: the stop grace is 1 s (it is 5 s when the timeout allows), and the master's close
   // completes, state saved, well within the timeout.
