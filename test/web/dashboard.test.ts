@@ -2,85 +2,14 @@
 // process with real server+client instances: sign-in, create through the form, traffic, logs, stop/delete, key
 // regeneration. Needs /usr/bin/chromium (.ci/run installs it).
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
-import { ROOT, startNodePass, testEnv, type NodePassProc } from '../helpers/proc.js'
+import { ROOT } from '../helpers/proc.js'
 import { HINTS } from '../../src/errors.js'
-
-const CHROMIUM = process.env.NP_CHROMIUM ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run']
-/**
- * Chromium logs every non-2xx fetch as a console error; the test provokes these itself: 401 (wrong key, and the
- * stream after the key changed) and 400 (the bad `rate`). Anything else is a failure.
- */
-const PROVOKED = /^Failed to load resource: the server responded with a status of 40[01] \((Unauthorized|Bad Request)\)$/
-
-const ZERO_RATE = /^↓ 0 B\/s ↑ 0 B\/s$/
-
-/**
- * A headless Chromium with its own profile directory. One after-hook closes the browser and only then removes the
- * profile: removing it while Chromium still writes there failed with ENOTEMPTY, and a browser left open kept the
- * test file from ever finishing.
- */
-async function launchBrowser(t: { after(fn: () => unknown): void }, extra: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
-  const profile = await mkdtemp(join(tmpdir(), 'np-chromium-'))
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, ...extra })
-  t.after(async () => {
-    await ctx.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  return ctx
-}
-
-interface DashboardMaster {
-  /** The running master; restart() replaces it, and the after-hook stops whichever runs then. */
-  proc: NodePassProc
-  stateDir: string
-  /** `http://127.0.0.1:<port>/`, from the master's Dashboard line. */
-  dashUrl: string
-  port: number
-  /** The API key, from the first-start banner. */
-  key: string
-  /** Starts the master again on the same port and state directory (after proc.stop()). */
-  restart(): Promise<void>
-}
-
-/** A master with its own state directory and NP_REPORT_INTERVAL=500ms plus `env`; stopped and removed after `t`. */
-async function startDashboardMaster(t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<DashboardMaster> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'np-web-'))
-  const fullEnv = testEnv({ NP_STATE_DIR: stateDir, NP_REPORT_INTERVAL: '500ms', ...env })
-  const m: DashboardMaster = {
-    proc: startNodePass('master://127.0.0.1:0/api?log=info', fullEnv, 'master '),
-    stateDir,
-    dashUrl: '',
-    port: 0,
-    key: '',
-    async restart() {
-      m.proc = startNodePass(`master://127.0.0.1:${m.port}/api?log=info`, fullEnv, 'master2 ')
-      await m.proc.waitFor(/Dashboard: http/)
-    },
-  }
-  t.after(async () => {
-    await m.proc.stop()
-    await rm(stateDir, { recursive: true, force: true })
-  })
-  m.dashUrl = (await m.proc.waitFor(/Dashboard: http/)).replace(/^.*Dashboard: /, '').trim()
-  m.key = (await m.proc.waitFor(/API key \(first start/)).replace(/^.*X-API-Key\): /, '').trim()
-  m.port = Number(new URL(m.dashUrl).port)
-  return m
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.fill('#apikey', key)
-  await page.click('button[type=submit]')
-}
+import { PROVOKED, ZERO_RATE, launchBrowser, relay, signIn, startDashboardMaster } from '../helpers/dashboard.js'
 
 test('dashboard: sign in, create a pair, traffic, logs, stop, delete, regenerate the key', { timeout: 180_000 }, async (t) => {
   const master = await startDashboardMaster(t)
@@ -279,38 +208,6 @@ test('dashboard: reconnects after a master restart and the fresh initial burst r
   assert.equal(await page.textContent('[data-testid=instance-row] a.name'), 'keep-me')
   assert.deepEqual(pageErrors, [])
 })
-
-/** A TCP relay in front of the master, so a test can cut the browser's connections and refuse new ones for a while. */
-async function relay(target: number): Promise<{ port: number; cut(): Promise<void>; open(): Promise<void>; close(): Promise<void> }> {
-  const socks = new Set<Socket>()
-  const make = (): NetServer =>
-    createNetServer((a) => {
-      const b = connect(target, '127.0.0.1')
-      socks.add(a).add(b)
-      a.on('close', () => socks.delete(a))
-      b.on('close', () => socks.delete(b))
-      a.on('error', () => b.destroy())
-      b.on('error', () => a.destroy())
-      a.pipe(b).pipe(a)
-    })
-  let srv = make()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as AddressInfo).port
-  const stop = async (): Promise<void> => {
-    const closed = new Promise<void>((r) => srv.close(() => r()))
-    for (const s of socks) s.destroy()
-    await closed
-  }
-  return {
-    port,
-    cut: stop,
-    open: async () => {
-      srv = make()
-      await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r))
-    },
-    close: () => (srv.listening ? stop() : Promise.resolve()),
-  }
-}
 
 test('dashboard: history chart and sparklines from the master; the event stream resumes without losing a log line', { timeout: 180_000 }, async (t) => {
   const master = await startDashboardMaster(t, { NP_HISTORY_FLUSH: '200ms' })
