@@ -12,9 +12,16 @@
 import type { Socket } from 'node:net'
 import type { Writable } from 'node:stream'
 
-/** The size Node reads with by default (libuv's suggestion for a stream read). */
+/** The size Node reads with by default (libuv's suggestion for a stream read), and the copy buffers' size. */
 const SIZE = 65536
-let shared: Buffer | undefined
+/**
+ * Reads between two plain sockets take up to this much at once: on the 2-core benchmark machine a tls=0 pair carried
+ * one iperf3 stream ~11 % faster than with 64 KiB reads (9.46 against 8.49 Gbit/s, six runs each), while a TLS
+ * destination did worse with big reads (7.4 → 6.45), so TLS keeps SIZE (docs/design-notes.md).
+ */
+export const BIG_READ = 262144
+/** One process-wide read buffer per read size. */
+const shared = new Map<number, Buffer>()
 
 interface Slots {
   readonly buffer: symbol
@@ -36,13 +43,13 @@ function findSlots(s: Socket): Slots | null {
 type Handle = { useUserBuffer?: (b: Uint8Array) => void } | null | undefined
 
 /**
- * From the next read on, `s` reads into the shared buffer and hands `onChunk` a view of it instead of emitting
- * 'data'. The view is valid only during the call: consume it or copy it before returning. Data already buffered
- * in the stream still comes as 'data'. pause()/resume() keep working (Node stops and starts the handle's reads).
- * Returns false, changing nothing, where this Node release does not offer the mechanism or the socket has no
- * handle (destroyed, not yet connected).
+ * From the next read on, `s` reads into the shared buffer of `size` bytes (SIZE, or BIG_READ) and hands `onChunk` a
+ * view of it instead of emitting 'data'. The view is valid only during the call: consume it or copy it before
+ * returning. Data already buffered in the stream still comes as 'data'. pause()/resume() keep working (Node stops
+ * and starts the handle's reads). Returns false, changing nothing, where this Node release does not offer the
+ * mechanism or the socket has no handle (destroyed, not yet connected).
  */
-export function readIntoShared(s: Socket, onChunk: (chunk: Buffer) => void): boolean {
+export function readIntoShared(s: Socket, onChunk: (chunk: Buffer) => void, size: typeof SIZE | typeof BIG_READ = SIZE): boolean {
   const handle = (s as unknown as { _handle: Handle })._handle
   if (typeof handle?.useUserBuffer !== 'function' || s.destroyed || s.connecting) return false
   slots ??= findSlots(s)
@@ -50,8 +57,11 @@ export function readIntoShared(s: Socket, onChunk: (chunk: Buffer) => void): boo
   const own = s as unknown as Record<symbol, unknown>
   // A socket already given onread (or a release that fills these slots differently) is left alone.
   if (own[slots.buffer] !== null || own[slots.callback] !== null || own[slots.generator] !== null) return false
-  shared ??= Buffer.allocUnsafe(SIZE)
-  const buf = shared
+  let buf = shared.get(size)
+  if (buf === undefined) {
+    buf = Buffer.allocUnsafe(size)
+    shared.set(size, buf)
+  }
   own[slots.buffer] = buf
   own[slots.callback] = (n: number): void => onChunk(buf.subarray(0, n))
   handle.useUserBuffer(buf)
@@ -76,11 +86,20 @@ export function writeHeld(dest: Writable, full: Buffer, n: number): boolean {
 
 /**
  * Writes a copy of `view` (a chunk handed out by readIntoShared) to `dest`. Returns write()'s answer (false: pause
- * the source until 'drain').
+ * the source until 'drain'). A view longer than one copy buffer goes out in several, corked into one write.
  */
 export function writeCopy(dest: Writable, view: Buffer): boolean {
-  const full = takeBuffer()
-  return writeHeld(dest, full, view.copy(full))
+  if (view.length <= SIZE) {
+    const full = takeBuffer()
+    return writeHeld(dest, full, view.copy(full))
+  }
+  dest.cork()
+  for (let at = 0; at < view.length; at += SIZE) {
+    const full = takeBuffer()
+    writeHeld(dest, full, view.copy(full, 0, at, Math.min(view.length, at + SIZE)))
+  }
+  dest.uncork()
+  return dest.writableLength < dest.writableHighWaterMark
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
 import { MAX_TIMER_MS } from '../duration.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
-import { gatherer, readIntoShared, writeCopy } from '../net/shared-read.js'
+import { BIG_READ, gatherer, readIntoShared, writeCopy } from '../net/shared-read.js'
 
 export interface RelayOptions {
   readonly counters: Counters
@@ -96,7 +96,7 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
       if (poolTls && pool.writableLength === 0 && pool.writableCorked === 0) return toPool(c)
       counters.tcprx += c.length
       if (!writeCopy(pool, c)) edge.pause()
-    })
+    }, poolTls ? undefined : BIG_READ)
   }
   let flushGathered: (() => void) | undefined
   if (poolSocket !== undefined && !poolTls) {
@@ -108,7 +108,7 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     readIntoShared(poolSocket, (c) => {
       counters.tcptx += c.length
       if (!writeCopy(edge, c)) pool.pause()
-    })
+    }, BIG_READ)
   } else {
     // Pieces of one TLS (WebSocket, HTTP/2) read are gathered: full pieces are held (the edge corked) until a short
     // piece ends the read, a buffer's worth has gathered, or the loop turns; a short piece on its own (a request,

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
-import { gatherer, readIntoShared, writeCopy } from '../../src/net/shared-read.js'
+import { BIG_READ, gatherer, readIntoShared, writeCopy } from '../../src/net/shared-read.js'
 import { sha256, socketPair, tcpEcho } from '../helpers/net.js'
 
 test('an accepted socket reads into one reused buffer: 4 MiB arrive in order, no data event, pause stops reads', async (t) => {
@@ -128,4 +128,40 @@ test('writeCopy hands the destination a copy: the view can be overwritten right 
   assert.deepEqual(writes[0], Buffer.from('first'))
   assert.equal(writeCopy(dest, Buffer.from('second')), true)
   assert.deepEqual(writes[1], Buffer.from('second'))
+})
+
+test('big reads (BIG_READ) between plain sockets: a view longer than one copy buffer arrives whole and in order', async (t) => {
+  const p = await socketPair(t)
+  const out = await socketPair(t)
+  const data = randomBytes(8 << 20)
+  let longest = 0
+  const got: Buffer[] = []
+  out.b.on('data', (c: Buffer) => got.push(c))
+  const ended = once(out.b, 'end')
+  assert.equal(readIntoShared(p.b, (c) => {
+    longest = Math.max(longest, c.length)
+    if (!writeCopy(out.a, c)) {
+      p.b.pause()
+      out.a.once('drain', () => p.b.resume())
+    }
+  }, BIG_READ), true)
+  p.b.on('end', () => out.a.end())
+  p.b.resume()
+  p.a.end(data)
+  await ended
+  assert.equal(sha256(got), sha256(data))
+  assert.ok(longest > 65536, `longest read ${longest}`)
+  // A long view written to a slow destination: copied (the view may change at once) and split across buffers.
+  const writes: Buffer[] = []
+  const slow = new Writable({
+    highWaterMark: 1,
+    writev(chunks, cb) { setImmediate(() => { for (const { chunk } of chunks) writes.push(Buffer.from(chunk as Buffer)); cb() }) },
+  })
+  const view = randomBytes(200_000)
+  const want = sha256(view)
+  assert.equal(writeCopy(slow, view), false)
+  view.fill(0)
+  await once(slow, 'drain')
+  assert.deepEqual(writes.map((w) => w.length), [65536, 65536, 65536, 3392])
+  assert.equal(sha256(writes), want)
 })
