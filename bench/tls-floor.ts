@@ -11,12 +11,14 @@ import { fileURLToPath } from 'node:url'
 import { resolve } from 'node:path'
 import { selfSignedPair, TLS13_CIPHERS, TLS_MIN_VERSION } from '../src/tls/certs.js'
 import { clientTlsOptions } from '../src/transport/tls-stream.js'
+import { whenConnected } from '../src/net/connecting.js'
 import { CLOCK_TICKS, runCapture } from './procs.js'
 import { parseProcStatTicks } from './stats.js'
 import type { TlsFloorResult } from './results.js'
 
 /** Connections in flight at once while measuring CPU: enough to keep the one thread busy. */
 const PARALLEL = 16
+const DIAL_TIMEOUT_MS = 10_000
 
 /** CPU time of this process's main thread (its task id is the pid), in microseconds. */
 function mainThreadCpuUs(): number {
@@ -63,15 +65,14 @@ async function measure(
   }
 }
 
-function settle(s: Socket, ready: 'connect' | 'secureConnect'): Promise<Socket> {
-  return new Promise((ok, fail) => {
-    s.once(ready, () => {
-      s.off('error', fail)
-      s.on('error', () => s.destroy())
-      ok(s)
-    })
-    s.once('error', fail)
+/** The tunnel's own connect wait (as its dials use it), bounded; a later error only destroys the socket. */
+async function settle(s: Socket, ready: 'connect' | 'secureConnect'): Promise<Socket> {
+  await whenConnected(s, ready, DIAL_TIMEOUT_MS, undefined, {
+    timeout: () => new Error(`no ${ready} within ${DIAL_TIMEOUT_MS} ms`),
+    aborted: () => new Error('aborted'),
   })
+  s.on('error', () => s.destroy())
+  return s
 }
 
 async function child(handshakes: number, pairs: number): Promise<TlsFloorResult> {
