@@ -4,17 +4,14 @@
 // accept a peer that offers only another TLS 1.3 suite, and get one read of write buffer.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Socket, type AddressInfo } from 'node:net'
-import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import type { Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { relay } from '../../src/tunnel/relay.js'
 import { Counters } from '../../src/tunnel/stats.js'
-import { acceptTls } from '../../src/transport/tls-stream.js'
-import { createServerCredentials } from '../../src/tls/certs.js'
-import type { ServerTransportOptions } from '../../src/transport/types.js'
-import { memLogger, testTunables } from '../helpers/config.js'
+import { testTunables } from '../helpers/config.js'
 import { sha256, socketPair } from '../helpers/net.js'
+import { tlsPair } from '../helpers/tls-pair.js'
 
 type After = { after(fn: () => unknown): void }
 
@@ -23,31 +20,6 @@ function plainPair(t: After): Promise<{ a: Socket; b: Socket }> {
   return socketPair(t, { allowHalfOpen: true, highWaterMark: testTunables().tcpDataBufSize })
 }
 
-/** A TLS connection: `server` accepted through acceptTls (the pool's server side), `client` dialled with `ciphers`. */
-async function tlsPair(t: After, ciphers?: string, tcpDataBufSize?: number): Promise<{ server: TLSSocket; client: TLSSocket }> {
-  const log = memLogger()
-  const creds = (await createServerCredentials({ mode: 1 }, { reloadIntervalMs: 3_600_000, log }))!
-  const tunables = testTunables(tcpDataBufSize === undefined ? {} : { tcpDataBufSize })
-  const opts = { creds, log, tunables } as unknown as ServerTransportOptions
-  const srv = createServer({ allowHalfOpen: true })
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const accepted = once(srv, 'connection') as Promise<[Socket]>
-  // allowHalfOpen is a net.Socket option tls.connect passes on; @types/node omits it from ConnectionOptions.
-  const copts = {
-    port: (srv.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1.3' as const,
-    allowHalfOpen: true, ...(ciphers ? { ciphers } : {}),
-  }
-  const client = tlsConnect(copts)
-  const [raw] = await accepted
-  const [server] = await Promise.all([acceptTls(raw, opts), once(client, 'secureConnect')])
-  t.after(() => {
-    client.destroy()
-    server.destroy()
-    srv.close()
-  })
-  return { server, client }
-}
 
 function readAll(s: Socket): Promise<Buffer> {
   const parts: Buffer[] = []
