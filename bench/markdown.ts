@@ -52,8 +52,9 @@ export function renderBenchmarksMd(r: BenchResult): string {
   if (r.tlsFloor !== undefined) {
     out.push('## What TLS costs in Node.js itself', '',
       'The tunnel\'s TLS settings (tls=1) without the tunnel: client and server end in one process, a TLS 1.3',
-      'handshake per connection (`npm run bench -- --tests=tls-floor`, bench/tls-floor.ts). Each connection through a',
-      'tls=1 pool uses one pool connection, so these are floors for the tls=1 rows above (docs/design-notes.md).', '',
+      'handshake per connection (`npm run bench -- --tests=tls-floor`, bench/tls-floor.ts). Each connection held at once',
+      'through a tls=1 pool has a pool connection of its own (sequential ones reuse them between two NodePass-TS ends), so',
+      'these are floors for the tls=1 burst and memory rows above (docs/design-notes.md).', '',
       renderTlsFloor(r), '')
   }
   if (notes !== '') out.push('## Notes from this run', '', notes, '')

@@ -192,7 +192,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const c1 = t1?.conc?.[big]
   const fdNote1 = c1 !== undefined && c1.failures > 0 && limit > 0 && fds >= limit
     ? ` (each end needs ${fmtNum(fds)} fds plus its own; the fd limit here is ${fmtNum(limit)})` : ''
-  // What Node.js's TLS alone costs here (bench/tls-floor.ts): every tunnelled connection uses one pool connection.
+  // What Node.js's TLS alone costs here (bench/tls-floor.ts): each connection held at once has a pool connection of its own.
   const f = r.tlsFloor
   const cpuFloor = f === undefined ? '' : `; Node's TLS handshakes alone: ${fmtNum(Number(big))} × ${fmtNum(f.tlsHandshakeCpuUs)} us ÷ ${r.machine.cores} cores ≥ ${fmtMs((Number(big) * f.tlsHandshakeCpuUs) / 1000 / r.machine.cores)}`
   out.push({

@@ -39,8 +39,13 @@ export const CAPABILITY_HEADER = 'x-nodepass-capability'
 export const FEATURES_HEADER = 'x-nodepass-features'
 /** Feature: QUIC streams carry an end marker as stream data (src/transport/quic-stream.ts). */
 export const FEATURE_QUIC_END = 'quic-end'
+/**
+ * Feature: a TCP exchange over a type-0 TLS pool ends each direction with a `fin` signal carrying its byte count
+ * instead of a FIN, and the pool connection goes back to both pools after a `free` from each end (src/tunnel/reuse.ts).
+ */
+export const FEATURE_REUSE = 'reuse'
 /** Features this build offers and accepts. */
-export const FEATURES: readonly string[] = [FEATURE_QUIC_END]
+export const FEATURES: readonly string[] = [FEATURE_QUIC_END, FEATURE_REUSE]
 
 /** The features in a comma-separated list that this build knows. */
 export function knownFeatures(list: string | undefined): string[] {
@@ -101,14 +106,17 @@ export function decodeHandshakeConfig(body: string): HandshakeConfig {
   }
 }
 
-export type SignalAction = 'tcp' | 'udp' | 'ping' | 'pong' | 'flush' | 'verify'
-const ACTIONS: ReadonlySet<string> = new Set<SignalAction>(['tcp', 'udp', 'ping', 'pong', 'flush', 'verify'])
+/** Upstream's actions, and `fin`/`free`, sent only between two TS ends that agreed on FEATURE_REUSE. */
+export type SignalAction = 'tcp' | 'udp' | 'ping' | 'pong' | 'flush' | 'verify' | 'fin' | 'free'
+const ACTIONS: ReadonlySet<string> = new Set<SignalAction>(['tcp', 'udp', 'ping', 'pong', 'flush', 'verify', 'fin', 'free'])
 
 export interface Signal {
   readonly action: SignalAction
   readonly remote?: string
   readonly id?: string
   readonly fp?: string
+  /** `fin`: the number of bytes the sender wrote in its direction of the exchange on connection `id`. */
+  readonly n?: number
 }
 
 function xor(data: Buffer, key: Buffer): Buffer {
@@ -117,12 +125,13 @@ function xor(data: Buffer, key: Buffer): Buffer {
   return data
 }
 
-/** One control line: base64std(XOR(json, key)) + "\n"; JSON keys in the order action, remote, id, fp. */
+/** One control line: base64std(XOR(json, key)) + "\n"; JSON keys in the order action, remote, id, fp, n. */
 export function encodeSignal(sig: Signal, key: string): string {
-  const o: Record<string, string> = { action: sig.action }
+  const o: Record<string, string | number> = { action: sig.action }
   if (sig.remote) o.remote = sig.remote
   if (sig.id) o.id = sig.id
   if (sig.fp) o.fp = sig.fp
+  if (sig.n !== undefined) o.n = sig.n
   return xor(Buffer.from(JSON.stringify(o), 'utf8'), Buffer.from(key, 'utf8')).toString('base64') + '\n'
 }
 
@@ -142,12 +151,16 @@ export function decodeSignal(line: string, key: string): Signal {
   if (typeof v !== 'object' || v === null) throw new Error('signal is not a JSON object')
   const o = v as Record<string, unknown>
   if (typeof o.action !== 'string' || !ACTIONS.has(o.action)) throw new Error(`unknown signal action ${JSON.stringify(o.action)}`)
-  const sig: { action: SignalAction; remote?: string; id?: string; fp?: string } = { action: o.action as SignalAction }
+  const sig: { action: SignalAction; remote?: string; id?: string; fp?: string; n?: number } = { action: o.action as SignalAction }
   for (const f of ['remote', 'id', 'fp'] as const) {
     const x = o[f]
     if (x === undefined || x === '') continue
     if (typeof x !== 'string') throw new Error(`signal field ${f} is not a string`)
     sig[f] = x
+  }
+  if (o.n !== undefined) {
+    if (typeof o.n !== 'number' || !Number.isSafeInteger(o.n) || o.n < 0) throw new Error(`signal field n is not a byte count: ${JSON.stringify(o.n)}`)
+    sig.n = o.n
   }
   return sig
 }

@@ -123,11 +123,16 @@ export function createDataPlane(cfg: TunnelConfig, opts: DataPlaneOptions): Data
 /**
  * Puts sniffed bytes back in front of the relay: into the socket's read buffer while it is still open, or
  * straight to the destination when the user already sent EOF (the relay's pipe then ends the destination).
+ * Returns the number of bytes written to the destination here.
  */
-export function replay(user: Socket, sniffed: Sniffed, dest: Writable): void {
-  if (sniffed.head.length === 0) return
-  if (sniffed.ended) dest.write(sniffed.head)
-  else user.unshift(sniffed.head)
+export function replay(user: Socket, sniffed: Sniffed, dest: Writable): number {
+  if (sniffed.head.length === 0) return 0
+  if (!sniffed.ended) {
+    user.unshift(sniffed.head)
+    return 0
+  }
+  dest.write(sniffed.head)
+  return sniffed.head.length
 }
 
 /**

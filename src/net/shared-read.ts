@@ -63,9 +63,36 @@ export function readIntoShared(s: Socket, onChunk: (chunk: Buffer) => void, size
     shared.set(size, buf)
   }
   own[slots.buffer] = buf
-  own[slots.callback] = (n: number): void => onChunk(buf.subarray(0, n))
+  // Node stops reading the handle when this returns false (readIntoSharedFor's copies use that).
+  own[slots.callback] = (n: number): unknown => onChunk(buf.subarray(0, n))
   handle.useUserBuffer(buf)
   return true
+}
+
+/** The current reader of each socket that readIntoSharedFor() set up. */
+const readers = new WeakMap<Socket, { onChunk: (chunk: Buffer) => boolean | void }>()
+
+/**
+ * readIntoShared() for a socket that outlives its reader (a reused pool connection): `onChunk` gets the reads until
+ * the returned function is called; from then on each read is copied into the stream's own buffer, as Node's own reads
+ * would put it there (pushing back when it is full), until the next reader takes over. Returns undefined, changing
+ * nothing, where readIntoShared() cannot be set up.
+ */
+export function readIntoSharedFor(s: Socket, onChunk: (chunk: Buffer) => void): (() => void) | undefined {
+  let reader = readers.get(s)
+  if (reader === undefined) {
+    const r = { onChunk: onChunk as (chunk: Buffer) => boolean | void }
+    if (!readIntoShared(s, (c) => r.onChunk(c))) return undefined
+    readers.set(s, (reader = r))
+  }
+  const current = reader
+  current.onChunk = onChunk
+  return () => {
+    current.onChunk = (c) => s.push(Buffer.from(c))
+    // The stream still believes a read it asked for is under way (the shared reads never pushed): an empty push ends
+    // that belief and lets it read again, into its own buffer, so that an idle connection sees its peer's EOF.
+    s.push(Buffer.alloc(0))
+  }
 }
 
 /** Recycled copy buffers (each SIZE bytes); a few stay for reuse, more in flight at once are left to the GC. */

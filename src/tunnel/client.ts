@@ -8,7 +8,7 @@ import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { PoolFiller } from './pool-fill.js'
 import { readPoolId } from './pool-ids.js'
-import { CONTROL_ID, FEATURE_QUIC_END, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
+import { CONTROL_ID, FEATURES, FEATURE_QUIC_END, FEATURE_REUSE, POOL_KIND_BY_CODE, TS_CAPABILITY, knownFeatures } from '../wire.js'
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
@@ -24,7 +24,10 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     key: cfg.key,
     timeoutMs: tunables.handshakeTimeoutMs,
     signal: rt.signal,
+    // Reused pool connections end their exchanges by count, which a rate limit's piped throttles do not do.
+    features: FEATURES.filter((f) => f !== FEATURE_REUSE || cfg.rate === 0),
   })
+  const features = hc.np === TS_CAPABILITY ? knownFeatures(hc.npf) : []
   log.info(`Loading tunnel config: FLOW=${hc.flow}|MAX=${hc.max}|TLS=${hc.tls}|TYPE=${hc.type}`)
   const kind = POOL_KIND_BY_CODE[Number(hc.type)]!
   const tls: TlsVerify = hc.tls === '0' ? { mode: 0 } : hc.tls === '1' ? { mode: 1 } : { mode: 2, servername: cfg.sni }
@@ -38,7 +41,7 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     log,
     tunables,
     max,
-    endMarker: hc.np === TS_CAPABILITY && knownFeatures(hc.npf).includes(FEATURE_QUIC_END),
+    endMarker: features.includes(FEATURE_QUIC_END),
   })
   const pool = new ConnPool()
   const filler = new PoolFiller(
@@ -88,6 +91,7 @@ export async function startClient(cfg: ClientConfig, rt: AttemptContext): Promis
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'client', key: cfg.key, control, ingress, verify: hc.tls !== '0', framed: hc.np === TS_CAPABILITY,
+      reuse: features.includes(FEATURE_REUSE) ? { maxIdle: max } : undefined,
       cfg, pool, counters, log, tunables, plane: rt.plane,
       onCheckpoint: rt.onCheckpoint, health: rt.health,
     })

@@ -16,6 +16,7 @@ import { splitHostPort } from '../url/address.js'
 import { relay } from './relay.js'
 import { DatagramWriter, readDatagrams } from './udp-frame.js'
 import { IdleTimer } from './idle-timer.js'
+import type { Reuse } from './reuse.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 
 export interface ExchangeContext {
@@ -37,6 +38,8 @@ export interface ExchangeContext {
   readonly health: TunnelHealth
   /** Gives an unserved user back to the ingress to hold for the next tunnel (its bytes still unread). */
   readonly requeue?: ((user: Socket) => void) | undefined
+  /** Set when both ends agreed to reuse pool connections (TCP exchanges only; reuse.ts). */
+  readonly reuse?: Reuse | undefined
 }
 
 // Listeners use on('close') rather than once(): 'close' fires once per stream, and once() allocates a wrapper and
@@ -81,20 +84,22 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
     ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
     return void user.destroy()
   }
-  // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead.
+  // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead. A connection to
+  // be reused is tracked by its lease until it is back in the pool.
   track(ctx, user)
-  track(ctx, conn.stream)
+  if (!ctx.reuse) track(ctx, conn.stream)
   if (user.destroyed) {
     release()
     return void conn.stream.destroy()
   }
   ctx.send({ action: 'tcp', remote, id: conn.id })
   if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${remote} <-> ${conn.id}`)
-  replay(user, sniffed, conn.stream)
+  const head = replay(user, sniffed, conn.stream)
   relay(user, conn.stream, {
     counters: ctx.counters,
     readMs: ctx.cfg.readMs,
     rate: ctx.plane.rate,
+    ends: ctx.reuse?.begin(conn, head),
     onDone: (err) => {
       release()
       if (ctx.log.enabled('debug')) ctx.log.debug(`Exchange complete: ${err ? describeError(err) : 'EOF'}`)
@@ -102,12 +107,15 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
   })
 }
 
-/** Takes the pool connection a tcp/udp signal names; a miss is logged and counted toward a pool flush. */
-async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'): Promise<PoolConn | undefined> {
+/**
+ * Takes the pool connection a tcp/udp signal names; a miss is logged and counted toward a pool flush. The connection
+ * is tracked (destroyed with the tunnel) unless `tracked` is false (a reused connection's lease tracks it).
+ */
+async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP', tracked = true): Promise<PoolConn | undefined> {
   if (!sig.id || (kind === 'TCP' ? ctx.cfg.notcp : ctx.cfg.noudp)) return undefined
   try {
     const conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
-    track(ctx, conn.stream)
+    if (tracked) track(ctx, conn.stream)
     return conn
   } catch (err) {
     // Closed by the peer before its signal arrived (its user left at once), or the tunnel is closing: no fault of
@@ -123,13 +131,15 @@ async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP'):
 }
 
 export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void> {
-  const conn = await claimFor(ctx, sig, 'TCP')
-  if (!conn) return
+  // The peer's fin may come while the connection is still being claimed: the lease is opened first.
+  const lease = sig.id && !ctx.cfg.notcp ? ctx.reuse?.expect(sig.id) : undefined
+  const conn = await claimFor(ctx, sig, 'TCP', lease === undefined)
+  if (!conn) return lease?.drop()
+  const ends = lease?.attach(conn)
   if (!takeSlot(ctx, 'TCP')) return void conn.stream.destroy()
   const release = once(() => ctx.counters.tcps--)
-  conn.stream.on('close', () => {
-    if (!target) release()
-  })
+  const early = (): void => release()
+  conn.stream.on('close', early)
   let target: Socket | undefined
   try {
     const remote = splitHostPort(sig.remote ?? '')
@@ -141,12 +151,13 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
     if (ctx.signal.aborted) return // the tunnel is closing: not a failure of this connection
     return void ctx.health.problem(`Egress TCP for ${sig.remote ?? '?'}`, err)
   }
+  conn.stream.off('close', early)
   if (conn.stream.destroyed) {
     release()
     return void target.destroy()
   }
   if (ctx.log.enabled('debug')) ctx.log.debug(`Starting exchange: ${conn.id} <-> ${remoteOf(target)}`)
-  relay(target, conn.stream, { counters: ctx.counters, readMs: ctx.cfg.readMs, rate: ctx.plane.rate, onDone: release })
+  relay(target, conn.stream, { counters: ctx.counters, readMs: ctx.cfg.readMs, rate: ctx.plane.rate, ends, onDone: release })
 }
 
 /** UDP sessions on the ingress listener, keyed by the user's source address. */

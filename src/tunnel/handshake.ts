@@ -27,7 +27,8 @@ export class HandshakeServer {
   readonly #http: Server
   readonly #done: Promise<AcceptedHandshake>
 
-  constructor(key: string, reply: Omit<HandshakeConfig, 'np' | 'npf'>, log: Logger) {
+  /** `enable` filters the known features a TS client offers down to those this server's configuration can use. */
+  constructor(key: string, reply: Omit<HandshakeConfig, 'np' | 'npf'>, log: Logger, enable: (feature: string) => boolean = () => true) {
     let resolve!: (a: AcceptedHandshake) => void
     this.#done = new Promise((r) => (resolve = r))
     let accepted = false
@@ -46,7 +47,7 @@ export class HandshakeServer {
       accepted = true
       const tsPeer = req.headers[CAPABILITY_HEADER] === TS_CAPABILITY
       const header = req.headers[FEATURES_HEADER]
-      const features = tsPeer ? knownFeatures(typeof header === 'string' ? header : undefined) : []
+      const features = tsPeer ? knownFeatures(typeof header === 'string' ? header : undefined).filter(enable) : []
       const cfg: HandshakeConfig = tsPeer ? { ...reply, np: TS_CAPABILITY, ...(features.length > 0 ? { npf: features.join(',') } : {}) } : reply
       log.info(`Sending tunnel config: FLOW=${cfg.flow}|MAX=${cfg.max}|TLS=${cfg.tls}|TYPE=${cfg.type}`)
       res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' }).end(encodeHandshakeConfig(cfg))
@@ -77,6 +78,8 @@ export interface ClientHandshakeOptions {
   readonly key: string
   readonly timeoutMs: number
   readonly signal?: AbortSignal
+  /** The optional features offered (default: all of FEATURES). */
+  readonly features?: readonly string[]
 }
 
 /** Sends the handshake request; resolves with the server's tunnel config or rejects with the reason. */
@@ -94,7 +97,7 @@ export async function clientHandshake(opts: ClientHandshakeOptions): Promise<Han
         Host: opts.serverName === 'none' ? joinHostPort(opts.host, opts.port) : opts.serverName,
         Authorization: `Bearer ${handshakeToken(opts.key)}`,
         [CAPABILITY_HEADER]: TS_CAPABILITY,
-        [FEATURES_HEADER]: FEATURES.join(','),
+        [FEATURES_HEADER]: (opts.features ?? FEATURES).join(','),
       },
       ...(opts.signal ? { signal: opts.signal } : {}),
     })

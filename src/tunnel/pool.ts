@@ -68,7 +68,8 @@ export class ConnPool {
   add(conn: PoolConn): void {
     // A stream may fail at any moment before its next owner attaches its own handler (e.g. while the egress
     // dials its target): never let that be an uncaught 'error'.
-    conn.stream.on('error', ignore)
+    // (A reused connection comes back with it already.)
+    if (!conn.stream.listeners('error').includes(ignore)) conn.stream.on('error', ignore)
     if (this.#closed) {
       conn.stream.destroy()
       return

@@ -9,12 +9,17 @@
 //
 // Where the other side is a socket, reads go into one shared buffer instead of a fresh 64 KiB allocation each
 // (net/shared-read.ts explains what those allocations cost).
+//
+// With `ends` (pool-connection reuse, reuse.ts) the pool connection outlives the exchange: a direction toward the
+// peer ends with a counted `fin` instead of end(), the peer's direction ends once its announced count has been read,
+// and when both are over (the edge has taken every byte) the relay lets go of the pool stream instead of closing it.
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Counters } from './stats.js'
 import { MAX_TIMER_MS } from '../duration.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
-import { BIG_READ, gatherer, readIntoShared, writeCopy } from '../net/shared-read.js'
+import { BIG_READ, gatherer, readIntoShared, readIntoSharedFor, writeCopy } from '../net/shared-read.js'
+import type { PoolEnds } from './reuse.js'
 
 export interface RelayOptions {
   readonly counters: Counters
@@ -23,7 +28,11 @@ export interface RelayOptions {
   /** rate=: the edge's reads pay the read bucket, writes to it the write bucket. */
   readonly rate?: RateLimiter | undefined
   readonly onDone?: (err: Error | undefined) => void
+  /** The pool stream is to be reused (never with `rate`): directions end by count, and the stream is let go, not closed. */
+  readonly ends?: PoolEnds | undefined
 }
+
+type Listener = Parameters<Duplex['on']>[1]
 
 function cleanlyClosed(s: Duplex): boolean {
   return s.readableEnded && s.writableFinished
@@ -48,24 +57,33 @@ function isTls(s: Socket): boolean {
  * (each pipe() adds nine closures and two once() wrappers).
  */
 export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
-  const { counters, onDone } = opts
+  const { counters, onDone, ends } = opts
   let closed = 0
   let failure: Error | undefined
+  /** Set once a reused pool stream has been let go: from then on only the edge is this relay's. */
+  let released = false
   const abort = (err?: Error): void => {
     failure ??= err
     edge.destroy()
-    pool.destroy()
+    if (!released) pool.destroy()
   }
   // 'close' fires once per stream. A stream that closed without finishing both directions takes the other with it.
+  // (A reused pool stream never closes cleanly here: its release counts as its close.)
   const onClose = (): void => {
-    if (edge.destroyed && !cleanlyClosed(edge)) pool.destroy()
+    if (edge.destroyed && !cleanlyClosed(edge) && !released) pool.destroy()
     if (pool.destroyed && !cleanlyClosed(pool)) edge.destroy()
     if (++closed === 2) onDone?.(failure)
   }
+  // The pool stream's listeners, taken off again when a reused stream is let go.
+  const poolListeners: [string, Listener][] = []
+  const onPool = (ev: string, fn: Listener): void => {
+    pool.on(ev, fn)
+    poolListeners.push([ev, fn])
+  }
   edge.on('error', abort)
-  pool.on('error', abort)
+  onPool('error', abort)
   edge.on('close', onClose)
-  pool.on('close', onClose)
+  onPool('close', onClose)
   // Node timers hold at most 2^31-1 ms (24.8 days; longer ones fire after 1 ms with a warning): a longer `read` waits that long.
   if (opts.readMs > 0) edge.setTimeout(Math.min(opts.readMs, MAX_TIMER_MS), () => abort(new Error(`idle for ${opts.readMs}ms`)))
   if (opts.rate) {
@@ -79,8 +97,11 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     pool.pipe(createThrottle(opts.rate.write)).pipe(edge)
     return
   }
+  /** Bytes written to the pool stream in this exchange (the count a reused stream's `fin` carries). */
+  let sent = 0
   const toPool = (c: Buffer): void => {
     counters.tcprx += c.length
+    sent += c.length
     if (!pool.write(c)) edge.pause()
   }
   edge.on('data', toPool)
@@ -95,19 +116,41 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     readIntoShared(edge, (c) => {
       if (poolTls && pool.writableLength === 0 && pool.writableCorked === 0) return toPool(c)
       counters.tcprx += c.length
+      sent += c.length
       if (!writeCopy(pool, c)) edge.pause()
     }, poolTls ? undefined : BIG_READ)
+  }
+  // A reused pool stream counts what it reads against the peer's fin; its shared read is handed back when the relay
+  // lets go of it (readIntoSharedFor).
+  let unshare: (() => void) | undefined
+  const readPool = (s: Socket, onChunk: (c: Buffer) => void, size?: typeof BIG_READ): boolean => {
+    if (!ends) return readIntoShared(s, onChunk, size)
+    unshare = readIntoSharedFor(s, onChunk)
+    return unshare !== undefined
+  }
+  let got = 0
+  let peerCount = -1
+  /** False (after aborting) when the peer sent more than it announced. */
+  const counted = (n: number): boolean => {
+    got += n
+    if (peerCount < 0 || got <= peerCount) return true
+    abort(new Error(`pool connection: ${got} bytes read, the peer announced ${peerCount}`))
+    return false
   }
   let flushGathered: (() => void) | undefined
   if (poolSocket !== undefined && !poolTls) {
     const toEdge = (c: Buffer): void => {
       counters.tcptx += c.length
+      if (!counted(c.length)) return
       if (!edge.write(c)) pool.pause()
+      if (got === peerCount) endIn()
     }
-    pool.on('data', toEdge)
-    readIntoShared(poolSocket, (c) => {
+    onPool('data', toEdge)
+    readPool(poolSocket, (c) => {
       counters.tcptx += c.length
+      if (!counted(c.length)) return
       if (!writeCopy(edge, c)) pool.pause()
+      if (got === peerCount) endIn()
     }, BIG_READ)
   } else {
     // Pieces of one TLS (WebSocket, HTTP/2) read are gathered: full pieces are held (the edge corked) until a short
@@ -120,8 +163,9 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
       edge.uncork()
       if (edge.writableLength >= edge.writableHighWaterMark) pool.pause()
     }
-    pool.on('data', (c: Buffer) => {
+    onPool('data', (c: Buffer) => {
       counters.tcptx += c.length
+      if (!counted(c.length)) return
       if (!corked && c.length >= PIECE) {
         corked = true
         edge.cork()
@@ -133,29 +177,68 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
       } else if (!ok) {
         pool.pause()
       }
+      if (got === peerCount) endIn()
     })
     // A TLS socket's pieces land in the shared buffer instead and are gathered by copying, by the same rules; the
     // 'data' path above then only carries what the stream had buffered before.
     if (poolSocket !== undefined && poolTls) {
       const g = gatherer(edge, PIECE, () => pool.pause())
-      if (readIntoShared(poolSocket, (c) => {
+      if (readPool(poolSocket, (c) => {
         counters.tcptx += c.length
+        if (!counted(c.length)) return
         g.add(c)
+        if (got === peerCount) endIn()
       })) flushGathered = g.flush
     }
   }
-  pool.on('drain', () => edge.resume())
-  edge.on('drain', () => pool.resume())
-  const edgeEnd = (): void => void pool.end()
-  const poolEnd = (): void => {
+  onPool('drain', () => edge.resume())
+  edge.on('drain', () => {
+    if (!released) pool.resume()
+  })
+  // Without `ends`, each direction ends as it does on any stream: end() after the last byte.
+  let outDone = false
+  let inDone = false
+  const release = (): void => {
+    if (!ends || !outDone || !inDone || released || pool.destroyed) return
+    released = true
+    pool.pause()
+    unshare?.()
+    for (const [ev, fn] of poolListeners) pool.off(ev, fn)
+    ends.released()
+    onClose()
+  }
+  const endIn = (): void => {
     flushGathered?.()
     edge.end()
+  }
+  const edgeEnd = (): void => {
+    if (!ends) return void pool.end()
+    outDone = true
+    ends.sent(sent)
+    release()
+  }
+  const poolEnd = (): void => {
+    // A reused stream is never ended by its peer: a FIN means the peer went away before its fin signal.
+    if (ends) return abort(new Error('pool connection ended by the peer mid-exchange'))
+    endIn()
+  }
+  if (ends) {
+    // The peer's direction is over once the edge has taken its last byte (not before: a reset on the way there must
+    // still reach the peer).
+    edge.on('finish', () => {
+      inDone = true
+      release()
+    })
+    ends.onPeerEnd((n) => {
+      peerCount = n
+      if (counted(0) && got === n) endIn()
+    })
   }
   // A side that already saw its EOF (e.g. during block sniffing) will not emit 'end' again.
   if (edge.readableEnded) edgeEnd()
   else edge.on('end', edgeEnd)
   if (pool.readableEnded) poolEnd()
-  else pool.on('end', poolEnd)
+  else onPool('end', poolEnd)
   edge.resume()
   pool.resume()
 }

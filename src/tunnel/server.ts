@@ -9,7 +9,8 @@ import { HandshakeServer } from './handshake.js'
 import { Ingress } from './ingress.js'
 import { ConnPool } from './pool.js'
 import { createIdSource } from './pool-ids.js'
-import { CONTROL_ID, FEATURE_QUIC_END, POOL_TYPE_CODE, tlsCode } from '../wire.js'
+import { CONTROL_ID, FEATURE_QUIC_END, FEATURE_REUSE, POOL_TYPE_CODE, tlsCode } from '../wire.js'
+import { serverEnables } from './reuse.js'
 import { Session } from './session.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { createTransport } from '../transport/index.js'
@@ -60,6 +61,7 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
     cfg.key,
     { flow: mode === 1 ? '-' : '+', max: cfg.max, tls: tlsCode(cfg.tls.mode), type: POOL_TYPE_CODE[cfg.type] },
     log,
+    serverEnables(cfg),
   )
   tunnel.on('connection', (sock: Socket) => {
     sock.on('error', ignore)
@@ -125,7 +127,7 @@ export async function startServer(cfg: ServerConfig, rt: AttemptContext): Promis
     log.info(`Marking tunnel handshake as complete in ${Math.round(monotonicMs() - t0)}ms`)
     session = new Session({
       side: 'server', key: cfg.key, control, ingress: mode === 1 ? ingress : undefined,
-      verify: cfg.tls.mode !== 0, framed: h.tsPeer, cfg, pool, counters, log, tunables,
+      verify: cfg.tls.mode !== 0, framed: h.tsPeer, reuse: h.features.includes(FEATURE_REUSE) ? { maxIdle: cfg.max } : undefined, cfg, pool, counters, log, tunables,
       plane: rt.plane, onCheckpoint: rt.onCheckpoint, health: rt.health,
     })
     return Promise.race([session.failed, stopped])

@@ -9,8 +9,9 @@ import type { Ingress } from './ingress.js'
 import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
 import { dialAbortController } from '../net/abort.js'
+import { Reuse } from './reuse.js'
 
-export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 'signal'> {
+export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 'signal' | 'reuse'> {
   readonly side: 'server' | 'client'
   readonly key: string
   readonly control: PoolConn
@@ -19,6 +20,8 @@ export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 
   /** Fingerprints are verified when the tunnel runs over TLS. */
   readonly verify: boolean
   readonly onCheckpoint: ((s: TunnelStats) => void) | undefined
+  /** Set when both ends agreed on pool-connection reuse (FEATURE_REUSE): the pool's `max`. */
+  readonly reuse: { readonly maxIdle: number } | undefined
 }
 
 export class Session {
@@ -45,12 +48,15 @@ export class Session {
       onFail: (err) => this.#fail(err),
     })
     const ingress = o.ingress
+    const send = (s: Signal): void => this.#ctl.send(s)
+    const live = new Set<{ destroy(): void }>()
     this.#ctx = {
       ...o,
-      send: (s) => this.#ctl.send(s),
-      live: new Set(),
+      send,
+      live,
       signal: this.#abort.signal,
       requeue: ingress && ((user) => ingress.requeue(user)),
+      reuse: o.reuse ? new Reuse(o.pool, send, live, o.log, o.reuse.maxIdle) : undefined,
     }
     this.#udp = o.ingress?.udp ? new UdpIngress(this.#ctx, o.ingress.udp) : undefined
     this.#tick()
@@ -116,6 +122,11 @@ export class Session {
         break
       case 'verify':
         if (this.o.verify) this.#receiveVerify(s).catch((err: unknown) => this.#fail(err as Error))
+        break
+      case 'fin':
+      case 'free':
+        if (this.#ctx.reuse) this.#ctx.reuse.onSignal(s)
+        else this.o.log.debug(`Control signal ${s.action} ignored: pool connections are not reused`)
         break
     }
   }

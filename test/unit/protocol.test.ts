@@ -33,6 +33,9 @@ const LINES: Array<[string, object, string]> = [
   ['barkey', { action: 'verify', id: '00ff00ff', fp: 'sha256:AB:CD' },
     'GUMTCBEQDQ9QUUcPBxMbDRxbTkMbD0dDQFFCDQNJUgcUSUlbBBFQUUcKCgBAXlNDIyNIKCFbHw==\n'],
   ['k', { action: 'flush' }, 'EEkKCB8CBAVJUUkNBx4YA0kW\n'],
+  // TS↔TS only (feature reuse): the end of a direction with its byte count, and the release of the connection.
+  ['abc', { action: 'fin', id: '0a1b2c3d', n: 300000 }, 'GkACAhYKDgxBW0AFCAxBTUAKBUBZQ1ICUABRAlEHQ05BD0BZUlJTUVJTHA==\n'],
+  ['abc', { action: 'free', id: '0a1b2c3d' }, 'GkACAhYKDgxBW0AFEwcGQ05BCAZBW0BTAFMBUwFQBUAe\n'],
 ]
 
 test('control lines are base64(XOR(JSON, key)) + newline, both ways', () => {
@@ -48,6 +51,10 @@ test('bad control lines are rejected with a reason', () => {
   assert.throws(() => decodeSignal(Buffer.from('{"action":').toString('base64'), ''), /not JSON/)
   assert.throws(() => decodeSignal(Buffer.from('[1]').toString('base64'), ''), /unknown signal action undefined/)
   assert.throws(() => decodeSignal(Buffer.from('{"action":"tcp","id":5}').toString('base64'), ''), /signal field id is not a string/)
+  for (const n of ['"5"', '-1', '1.5', '9007199254740992', 'null']) {
+    const line = Buffer.from(`{"action":"fin","id":"0a1b2c3d","n":${n}}`).toString('base64')
+    assert.throws(() => decodeSignal(line, ''), new RegExp(`^Error: signal field n is not a byte count: ${n.replace('.', '\\.')}$`))
+  }
   const bogus = Buffer.from('{"action":"dance"}').toString('base64')
   assert.throws(() => decodeSignal(bogus, ''), /unknown signal action "dance"/)
 })
