@@ -78,11 +78,11 @@ const readers = new WeakMap<Socket, { onChunk: (chunk: Buffer) => boolean | void
  * would put it there (pushing back when it is full), until the next reader takes over. Returns undefined, changing
  * nothing, where readIntoShared() cannot be set up.
  */
-export function readIntoSharedFor(s: Socket, onChunk: (chunk: Buffer) => void): (() => void) | undefined {
+export function readIntoSharedFor(s: Socket, onChunk: (chunk: Buffer) => void, size: typeof SIZE | typeof BIG_READ = SIZE): (() => void) | undefined {
   let reader = readers.get(s)
   if (reader === undefined) {
     const r = { onChunk: onChunk as (chunk: Buffer) => boolean | void }
-    if (!readIntoShared(s, (c) => r.onChunk(c))) return undefined
+    if (!readIntoShared(s, (c) => r.onChunk(c), size)) return undefined
     readers.set(s, (reader = r))
   }
   const current = reader

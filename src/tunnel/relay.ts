@@ -125,7 +125,7 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   let unshare: (() => void) | undefined
   const readPool = (s: Socket, onChunk: (c: Buffer) => void, size?: typeof BIG_READ): boolean => {
     if (!ends) return readIntoShared(s, onChunk, size)
-    unshare = readIntoSharedFor(s, onChunk)
+    unshare = readIntoSharedFor(s, onChunk, size)
     return unshare !== undefined
   }
   let got = 0

@@ -13,7 +13,8 @@ import type { ConnPool, PoolConn } from './pool.js'
 
 /**
  * Whether a server with this configuration enables reuse: a TCP pool (type 0) over TLS, where a fresh pool connection
- * costs a handshake (~1 ms of CPU across the two ends), and no rate limit (whose throttles are piped streams).
+ * costs a handshake (~1 ms of CPU across the two ends), and no rate limit (whose throttles are piped streams). With
+ * tls=0 a fresh connection is cheaper than reuse's signals (docs/design-notes.md).
  */
 export function reuseFits(cfg: Pick<ServerConfig, 'type' | 'tls' | 'rate'>): boolean {
   return cfg.type === 'tcp' && cfg.tls.mode !== 0 && cfg.rate === 0
