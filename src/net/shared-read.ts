@@ -81,7 +81,7 @@ const readers = new WeakMap<Socket, { onChunk: (chunk: Buffer) => boolean | void
 export function readIntoSharedFor(s: Socket, onChunk: (chunk: Buffer) => void, size: typeof SIZE | typeof BIG_READ = SIZE): (() => void) | undefined {
   let reader = readers.get(s)
   if (reader === undefined) {
-    const r = { onChunk: onChunk as (chunk: Buffer) => boolean | void }
+    const r: { onChunk: (chunk: Buffer) => boolean | void } = { onChunk }
     if (!readIntoShared(s, (c) => r.onChunk(c), size)) return undefined
     readers.set(s, (reader = r))
   }

@@ -137,21 +137,21 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     abort(new Error(`pool connection: ${got} bytes read, the peer announced ${peerCount}`))
     return false
   }
+  /** Every read from the pool, however it arrives: counted, delivered, and the edge ended at the peer's count. */
+  const fromPool = (deliver: (c: Buffer) => void) => (c: Buffer): void => {
+    counters.tcptx += c.length
+    if (!counted(c.length)) return
+    deliver(c)
+    if (got === peerCount) endIn()
+  }
   let flushGathered: (() => void) | undefined
   if (poolSocket !== undefined && !poolTls) {
-    const toEdge = (c: Buffer): void => {
-      counters.tcptx += c.length
-      if (!counted(c.length)) return
+    onPool('data', fromPool((c) => {
       if (!edge.write(c)) pool.pause()
-      if (got === peerCount) endIn()
-    }
-    onPool('data', toEdge)
-    readPool(poolSocket, (c) => {
-      counters.tcptx += c.length
-      if (!counted(c.length)) return
+    }))
+    readPool(poolSocket, fromPool((c) => {
       if (!writeCopy(edge, c)) pool.pause()
-      if (got === peerCount) endIn()
-    }, BIG_READ)
+    }), BIG_READ)
   } else {
     // Pieces of one TLS (WebSocket, HTTP/2) read are gathered: full pieces are held (the edge corked) until a short
     // piece ends the read, a buffer's worth has gathered, or the loop turns; a short piece on its own (a request,
@@ -163,9 +163,7 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
       edge.uncork()
       if (edge.writableLength >= edge.writableHighWaterMark) pool.pause()
     }
-    onPool('data', (c: Buffer) => {
-      counters.tcptx += c.length
-      if (!counted(c.length)) return
+    onPool('data', fromPool((c) => {
       if (!corked && c.length >= PIECE) {
         corked = true
         edge.cork()
@@ -177,18 +175,12 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
       } else if (!ok) {
         pool.pause()
       }
-      if (got === peerCount) endIn()
-    })
+    }))
     // A TLS socket's pieces land in the shared buffer instead and are gathered by copying, by the same rules; the
     // 'data' path above then only carries what the stream had buffered before.
     if (poolSocket !== undefined && poolTls) {
       const g = gatherer(edge, PIECE, () => pool.pause())
-      if (readPool(poolSocket, (c) => {
-        counters.tcptx += c.length
-        if (!counted(c.length)) return
-        g.add(c)
-        if (got === peerCount) endIn()
-      })) flushGathered = g.flush
+      if (readPool(poolSocket, fromPool(g.add))) flushGathered = g.flush
     }
   }
   onPool('drain', () => edge.resume())

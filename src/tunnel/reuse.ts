@@ -1,4 +1,4 @@
-// Pool-connection reuse between two NodePass-TS ends (feature 'reuse', docs/protocol.md §8). A TCP exchange over a
+// Pool-connection reuse between two NodePass-TS ends (feature 'reuse', docs/protocol.md §5). A TCP exchange over a
 // type-0 TLS pool does not end its directions with a FIN, which cannot be undone, but with a `fin` signal on the
 // control channel carrying the number of bytes written in that direction; the receiver ends its side once it has
 // read exactly that many. Once an end has sent its own fin and delivered the peer's bytes, its relay lets go of the
@@ -12,17 +12,14 @@ import { FEATURE_REUSE, type Signal } from '../wire.js'
 import type { ConnPool, PoolConn } from './pool.js'
 
 /**
- * Whether a server with this configuration enables reuse: a TCP pool (type 0) over TLS, where a fresh pool connection
- * costs a handshake (~1 ms of CPU across the two ends), and no rate limit (whose throttles are piped streams). With
- * tls=0 a fresh connection is cheaper than reuse's signals (docs/design-notes.md).
+ * The server's filter of the optional features a TS client offers (handshake.ts). Reuse only for a TCP pool (type 0)
+ * over TLS, where a fresh pool connection costs a handshake (~1 ms of CPU across the two ends), and without a rate
+ * limit (whose throttles are piped streams). With tls=0 a fresh connection is cheaper than reuse's signals
+ * (docs/design-notes.md).
  */
-export function reuseFits(cfg: Pick<ServerConfig, 'type' | 'tls' | 'rate'>): boolean {
-  return cfg.type === 'tcp' && cfg.tls.mode !== 0 && cfg.rate === 0
-}
-
-/** The server's filter of the optional features a TS client offers (handshake.ts): reuse only where it fits. */
 export function serverEnables(cfg: Pick<ServerConfig, 'type' | 'tls' | 'rate'>): (feature: string) => boolean {
-  return (f) => f !== FEATURE_REUSE || reuseFits(cfg)
+  const fits = cfg.type === 'tcp' && cfg.tls.mode !== 0 && cfg.rate === 0
+  return (f) => f !== FEATURE_REUSE || fits
 }
 
 /** One end of an exchange whose pool connection outlives it, as the relay sees it (relay.ts). */
