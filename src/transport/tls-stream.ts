@@ -1,11 +1,12 @@
 // The TLS 1.3 layer of the pool transports (tls=1|2): client options by verify mode, server-side wrapping of an
 // accepted socket, the TLS dial. Loaded by tcp.ts on first use, only when a tunnel uses TLS.
-import type { Socket } from 'node:net'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext, type TLSSocketOptions } from 'node:tls'
 import { fingerprint } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
 import type { ClientTransportOptions, PoolStream, ServerTransportOptions } from './types.js'
 import { connectCommon, settleDial } from './tcp-dial.js'
+import { recordTcpUnder } from '../net/reset.js'
 
 let clientContext: SecureContext | undefined
 
@@ -42,6 +43,7 @@ export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: s
       ...(alpn ? { ALPNProtocols: alpn } : {}),
     }
     const sec = new TLSSocket(socket, tlsOpts)
+    recordTcpUnder(sec, socket)
     const timer = setTimeout(() => sec.destroy(new Error('TLS handshake timeout')), opts.tunables.handshakeTimeoutMs)
     sec.once('secure', () => {
       clearTimeout(timer)
@@ -57,8 +59,15 @@ export function acceptTls(socket: Socket, opts: ServerTransportOptions, alpn?: s
   })
 }
 
-/** Dials TLS over TCP with a timeout and keepalive; resolves once the TLS handshake is done. */
+/**
+ * Dials TLS over TCP with a timeout and keepalive; resolves once the TLS handshake is done. The TCP socket is made
+ * here, not by tls.connect(), so that a reset can reach it (net/reset.ts); `host` still names the server for SNI and
+ * verification.
+ */
 export function dialTls(opts: ClientTransportOptions, host: string, alpn?: string[], signal?: AbortSignal): Promise<PoolStream> {
-  const sock = tlsConnect({ ...connectCommon(opts, host), ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
+  const common = connectCommon(opts, host)
+  const tcp = tcpConnect(common)
+  const sock = tlsConnect({ ...common, socket: tcp, ...clientTlsOptions(opts.tls, alpn ? { ALPNProtocols: alpn } : {}) })
+  recordTcpUnder(sock, tcp)
   return settleDial(opts, sock, 'secureConnect', () => peerFingerprint(sock), signal)
 }

@@ -14,6 +14,7 @@ import type { TunnelHealth } from './health.js'
 import { paced, replay, type DataPlane } from '../net/plane.js'
 import { splitHostPort } from '../url/address.js'
 import { relay } from './relay.js'
+import { reset } from '../net/reset.js'
 import { DatagramWriter, readDatagrams } from './udp-frame.js'
 import { IdleTimer } from './idle-timer.js'
 import type { Reuse } from './reuse.js'
@@ -82,7 +83,7 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
       return ctx.requeue(user)
     }
     ctx.health.problem(`Ingress TCP from ${remote}`, err, 'warn')
-    return void user.destroy()
+    return reset(user, err as Error) // not served: a reset, not an empty but clean connection
   }
   // Tracked (destroyed with the tunnel) from here on; a user still waiting above is requeued instead. A connection to
   // be reused is tracked by its lease until it is back in the pool.
@@ -147,8 +148,9 @@ export async function egressTcp(ctx: ExchangeContext, sig: Signal): Promise<void
     target = track(ctx, (await ctx.plane.dialTarget(user, ctx.signal)).socket)
   } catch (err) {
     release()
-    conn.stream.destroy()
-    if (ctx.signal.aborted) return // the tunnel is closing: not a failure of this connection
+    if (ctx.signal.aborted) return void conn.stream.destroy() // the tunnel is closing: not a failure of this connection
+    // The user sees a reset, as it would connecting to the target itself, not an empty but clean connection.
+    reset(conn.stream, err as Error)
     return void ctx.health.problem(`Egress TCP for ${sig.remote ?? '?'}`, err)
   }
   conn.stream.off('close', early)

@@ -1,7 +1,8 @@
 // TCP relay between a user-facing socket (accepted user or dialled target, counted) and a pool stream.
 // Half-close is carried through: a FIN on one side becomes end() on the other once everything before it is
-// written. A side that closes cleanly (both directions done) lets the other finish flushing; an error, a reset or
-// the idle timeout (read=D) destroys both at once.
+// written. A side that closes cleanly (both directions done) lets the other finish flushing. An error or a reset on
+// either side resets both (net/reset.ts), so a connection cut short never reaches the other end as a clean end of
+// stream; the idle timeout (read=D) closes both at once with a FIN, as upstream does.
 //
 // Node hands decrypted TLS data to JS in 16 KiB pieces, several per socket read; writing each on its own cost a
 // write syscall per 16 KiB to the plain side (65,238 writes for 1 GiB through a tls=1 pair, seen with strace;
@@ -19,6 +20,7 @@ import type { Counters } from './stats.js'
 import { MAX_TIMER_MS } from '../duration.js'
 import { createThrottle, type RateLimiter } from '../net/rate.js'
 import { BIG_READ, gatherer, readIntoShared, readIntoSharedFor, writeCopy } from '../net/shared-read.js'
+import { reset } from '../net/reset.js'
 import type { PoolEnds } from './reuse.js'
 
 export interface RelayOptions {
@@ -62,10 +64,16 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   let failure: Error | undefined
   /** Set once a reused pool stream has been let go: from then on only the edge is this relay's. */
   let released = false
-  const abort = (err?: Error): void => {
+  /** Ends both sides at once: reset, so that each peer sees a failure, unless `close` (the idle timeout). */
+  const abort = (err: Error, close = false): void => {
     failure ??= err
-    edge.destroy()
-    if (!released) pool.destroy()
+    if (close) {
+      edge.destroy()
+      if (!released) pool.destroy()
+      return
+    }
+    reset(edge, err)
+    if (!released) reset(pool, err)
   }
   // 'close' fires once per stream. A stream that closed without finishing both directions takes the other with it.
   // (A reused pool stream never closes cleanly here: its release counts as its close.)
@@ -85,7 +93,7 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
   edge.on('close', onClose)
   onPool('close', onClose)
   // Node timers hold at most 2^31-1 ms (24.8 days; longer ones fire after 1 ms with a warning): a longer `read` waits that long.
-  if (opts.readMs > 0) edge.setTimeout(Math.min(opts.readMs, MAX_TIMER_MS), () => abort(new Error(`idle for ${opts.readMs}ms`)))
+  if (opts.readMs > 0) edge.setTimeout(Math.min(opts.readMs, MAX_TIMER_MS), () => abort(new Error(`idle for ${opts.readMs}ms`), true))
   if (opts.rate) {
     edge.on('data', (c: Buffer) => {
       counters.tcprx += c.length

@@ -11,6 +11,7 @@ import { paced, replay } from '../net/plane.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 import { dialAbortController } from '../net/abort.js'
+import { reset } from '../net/reset.js'
 
 export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingress): Attempt {
   const { log, tunables, counters } = rt
@@ -32,8 +33,9 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
       target = (await plane.dialTarget({ host: unmapIp(user.remoteAddress ?? ''), port: user.remotePort ?? 0 }, abort.signal)).socket
     } catch (err) {
       counters.tcps--
-      if (!abort.signal.aborted) rt.health.problem(`Single-end TCP for ${remoteOf(user)}`, err)
-      return void user.destroy()
+      if (abort.signal.aborted) return void user.destroy()
+      rt.health.problem(`Single-end TCP for ${remoteOf(user)}`, err)
+      return reset(user, err as Error)
     }
     live.add(target)
     target.on('close', () => live.delete(target))

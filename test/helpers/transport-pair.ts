@@ -34,6 +34,8 @@ export interface PairOptions {
   readonly client?: Partial<ClientConfig>
   /** Runs once the server is up, before the client starts (e.g. to try a bad client first). */
   readonly beforeClient?: (tunnelPort: number) => Promise<void>
+  /** The target users reach (default: a TCP+UDP echo). */
+  readonly targetPort?: number
 }
 
 /** A TCP echo server and a UDP echo socket on the same port number. */
@@ -59,7 +61,7 @@ export async function echoTarget(t: TestContext): Promise<number> {
 }
 
 export async function startPair(t: TestContext, o: PairOptions): Promise<Pair> {
-  const echoPort = await echoTarget(t)
+  const echoPort = o.targetPort ?? (await echoTarget(t))
   const tunnelPort = await freePort()
   const publicPort = await freePort()
   const slog = memLogger('debug', 'S ')

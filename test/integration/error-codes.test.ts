@@ -34,12 +34,23 @@ function assertReported(r: Running, s: { error: ErrorInfo }, code: ErrorCode, me
   assert.ok(r.lines.some((l) => l.endsWith(tail)), `no log line ends with ${tail}:\n${r.lines.join('\n')}`)
 }
 
-/** Connects, writes, and resolves once the socket closes (the tunnel refused or failed it). */
-async function userClosed(port: number): Promise<void> {
+/**
+ * Connects, writes, and resolves with how the tunnel ended the connection it refused or failed: 'end' (a FIN) or the
+ * error's code (a failed target dial gives ECONNRESET, docs/protocol.md §5).
+ */
+async function userClosed(port: number): Promise<string> {
   const s = connect(port, '127.0.0.1')
-  s.on('error', () => {})
   s.once('connect', () => s.write('hello'))
-  await withTimeout(once(s, 'close'), 20_000, 'user connection closed')
+  s.resume()
+  const how = new Promise<string>((resolve) => {
+    s.once('end', () => resolve('end'))
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  })
+  try {
+    return await withTimeout(how, 20_000, 'user connection closed')
+  } finally {
+    s.destroy()
+  }
 }
 
 test('NP_ERR_AUTH_FAILED: a wrong tunnel key puts the client in error; the master-style status stays error while it retries', async (t) => {
@@ -64,7 +75,7 @@ test('NP_ERR_TARGET_REFUSED: the client of a server that is not running, and a d
   const listen = await freePort()
   const single = await startSingle(t, clientCfg(listen, [target]), { reportIntervalMs: 300 })
   assert.equal(single.tunnel.state().state, 'ready')
-  await userClosed(listen)
+  assert.equal(await userClosed(listen), 'ECONNRESET')
   const s = await stateWith(single, 'NP_ERR_TARGET_REFUSED')
   assert.equal(s.state, 'degraded')
   assertReported(single, s, 'NP_ERR_TARGET_REFUSED', `dial 127.0.0.1:${target}: connect ECONNREFUSED 127.0.0.1:${target}`)
@@ -78,7 +89,7 @@ test('NP_ERR_DNS_FAILED: a target name the DNS server does not know', async (t) 
   const listen = await freePort()
   const cfg = clientCfg(listen, [80], { dns: { ttlMs: 0, servers: [`127.0.0.1:${dns.port}`] } })
   const single = await startSingle(t, { ...cfg, targets: [{ host: 'nowhere.example', port: 80 }] })
-  await userClosed(listen)
+  assert.equal(await userClosed(listen), 'ECONNRESET')
   const s = await stateWith(single, 'NP_ERR_DNS_FAILED')
   assertReported(single, s, 'NP_ERR_DNS_FAILED', /^dial nowhere\.example:80: resolve nowhere\.example: /)
 })
@@ -123,7 +134,7 @@ test('NP_ERR_SLOT_LIMIT: slot=1 refuses the second connection at once and marks 
   t.after(() => first.destroy())
   first.write('x')
   await withTimeout(once(first, 'data'), 10_000, 'first served')
-  await userClosed(pub)
+  assert.equal(await userClosed(pub), 'end')
   const s = await stateWith(server, 'NP_ERR_SLOT_LIMIT')
   assert.equal(s.state, 'degraded')
   assertReported(server, s, 'NP_ERR_SLOT_LIMIT', 'TCP slot limit reached: 1/1')
@@ -143,9 +154,10 @@ test('NP_ERR_POOL_EXHAUSTED: more users at once than the idle pool, while the cl
   })
   await until(() => isReady(server) && server.tunnel.stats().pool >= 1, 15_000, 'server pool filled')
   client.child.kill('SIGSTOP')
+  const errors: string[] = []
   const users = Array.from({ length: 4 }, () => {
     const u = connect(pub, '127.0.0.1')
-    u.on('error', () => {})
+    u.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message))
     u.write('x')
     return u
   })
@@ -153,6 +165,9 @@ test('NP_ERR_POOL_EXHAUSTED: more users at once than the idle pool, while the cl
   const s = await stateWith(server, 'NP_ERR_POOL_EXHAUSTED')
   assert.equal(s.state, 'degraded')
   assertReported(server, s, 'NP_ERR_POOL_EXHAUSTED', 'acquire: request timeout')
+  // A user left without a pool connection is reset, not closed as if served.
+  await until(() => errors.length > 0, 5000, 'a user reset')
+  assert.equal(errors[0], 'ECONNRESET')
 })
 
 test('NP_ERR_RATE_LIMITED: rate=1 holds a transfer back; the tunnel says so once, degraded', async (t) => {
@@ -223,7 +238,7 @@ test('NP_ERR_TARGET_TIMEOUT: a target that never answers within NP_TCP_DIAL_TIME
   if (port === undefined) return t.skip('needs python3 for a listener that never accepts')
   const listen = await freePort()
   const single = await startSingle(t, clientCfg(listen, [port]), { tcpDialTimeoutMs: 500, reportIntervalMs: 300 })
-  await userClosed(listen)
+  assert.equal(await userClosed(listen), 'ECONNRESET')
   const s = await stateWith(single, 'NP_ERR_TARGET_TIMEOUT')
   assert.equal(s.state, 'degraded')
   assertReported(single, s, 'NP_ERR_TARGET_TIMEOUT', `dial 127.0.0.1:${port}: timeout after 500ms`)

@@ -217,8 +217,8 @@ test('each log level prints exactly its levels (EVENT at every level but none)',
     // INFO start lines and EVENT CHECK_POINTs are all produced at every level; the level decides what prints.
     await until(() => checkpoints >= 4, 15_000, `checkpoints at ${level}`)
     const user = connect(pub, '127.0.0.1')
-    user.on('error', () => {})
-    await withTimeout(once(user, 'close'), 20_000, `the user's close at ${level}`)
+    const reset = new Promise((resolve) => user.once('error', resolve)) // the failed dial resets the user
+    await withTimeout(reset, 20_000, `the user's reset at ${level}`)
     await until(() => checkpoints >= 8, 15_000, `more checkpoints at ${level}`)
     await withTimeout(Promise.all([server.close(), client.close()]), 20_000, `close() at ${level}`)
     const seen = new Set([...slog.lines, ...clog.lines].map((l) => LINE_LEVEL.exec(l)?.[1] ?? `unparsed: ${l}`))
@@ -237,10 +237,10 @@ test('single-end mode at log=warn prints its WARN/ERROR/EVENT lines only', async
   s.write(Buffer.from([0x05, 0x01, 0x00]))
   await once(s, 'close')
   const u = connect(listen, '127.0.0.1')
-  u.on('error', () => {})
+  const reset = new Promise((resolve) => u.once('error', resolve)) // the failed dial resets the user
   await once(u, 'connect')
   u.write('plain')
-  await once(u, 'close')
+  await withTimeout(reset, 10_000, 'the user reset')
   await until(() => c.lines.some((l) => l.includes('ERROR')), 5000, 'dial error line')
   const levels = new Set(c.lines.map((l) => LINE_LEVEL.exec(l)?.[1]))
   assert.deepEqual([...levels].sort(), ['ERROR', 'EVENT', 'WARN'])

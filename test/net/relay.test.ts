@@ -91,17 +91,27 @@ test('relay: an edge whose EOF was read before the relay started ends the pool s
   assert.equal(counters.tcptx, 3)
 })
 
-test('relay: a reset on the pool side closes the edge and reports the error', { timeout: 30_000 }, async (t) => {
+test('relay: a reset on the pool side resets the edge (not a clean end) and reports the error', { timeout: 30_000 }, async (t) => {
   const ctx = setup(t)
   const [user, edge] = await socketPair(ctx.servers)
   const [pool, peer] = await socketPair(ctx.servers)
   ctx.sockets.push(user, edge, pool, peer)
-  user.on('error', () => {})
   const done = new Promise<Error | undefined>((resolve) => relay(edge, pool, { counters: new Counters(), readMs: 0, onDone: resolve }))
-  const userEnded = collect(user)
+  const atUser = collect(user).then(() => 'end', (e: NodeJS.ErrnoException) => e.code)
   peer.resetAndDestroy()
   const err = await done
   assert.equal((err as NodeJS.ErrnoException | undefined)?.code, 'ECONNRESET')
-  assert.equal((await userEnded).length, 0)
+  assert.equal(await atUser, 'ECONNRESET')
   assert.equal(edge.destroyed, true)
+})
+
+test('relay: the idle timeout closes both sides with a FIN, as upstream does', { timeout: 30_000 }, async (t) => {
+  const ctx = setup(t)
+  const [user, edge] = await socketPair(ctx.servers)
+  const [pool, peer] = await socketPair(ctx.servers)
+  ctx.sockets.push(user, edge, pool, peer)
+  const done = new Promise<Error | undefined>((resolve) => relay(edge, pool, { counters: new Counters(), readMs: 50, onDone: resolve }))
+  const ends = [user, peer].map((s) => collect(s).then(() => 'end', (e: NodeJS.ErrnoException) => e.code))
+  assert.equal((await done)?.message, 'idle for 50ms')
+  assert.deepEqual(await Promise.all(ends), ['end', 'end'])
 })

@@ -104,7 +104,11 @@ test('a peer that sends more than it announced aborts the exchange; so does a FI
   for (const fault of ['overrun', 'fin'] as const) {
     const { server, client } = await tlsPair(t)
     const { a: u, b: edge } = await socketPair(t, { allowHalfOpen: true })
-    const ended = once(u, 'end')
+    const ended = new Promise<string | undefined>((resolve) => {
+      u.once('end', () => resolve('end'))
+      u.once('error', (err: NodeJS.ErrnoException) => resolve(err.code))
+    })
+    client.on('error', () => {}) // reset too
     u.resume()
     const ends = fakeEnds()
     const done = new Promise<Error | undefined>((resolve) => relay(edge, server, { counters: new Counters(), readMs: 0, ends, onDone: resolve }))
@@ -112,12 +116,14 @@ test('a peer that sends more than it announced aborts the exchange; so does a FI
       ends.peerEnd(5)
       client.write(Buffer.alloc(10))
     } else {
-      client.end(Buffer.alloc(3))
+      // No bytes before the FIN: on Node 20 (libuv 1.46) a reader given the last bytes and the reset in one wake-up
+      // reports a clean end, which would hide the reset this test checks for.
+      client.end()
     }
     const err = await done
     assert.equal(err?.message, fault === 'overrun' ? 'pool connection: 10 bytes read, the peer announced 5' : 'pool connection ended by the peer mid-exchange')
     assert.equal(server.destroyed, true)
-    await ended // the user's connection is ended too
+    assert.equal(await ended, 'ECONNRESET', `${fault}: the user sees a reset, not a clean end`)
   }
 })
 

@@ -1,0 +1,35 @@
+// Ending a stream so that its peer sees a failure, not an end of stream.
+//
+// A relay cut short on one side must not reach the other side as a clean EOF: a user would take a truncated download
+// for a complete one. destroy() on a socket sends a FIN, which reads as a clean end; a TCP reset (RST) reads as
+// ECONNRESET. A TLS socket cannot be reset through its own handle (Node allows resetAndDestroy() only on a TCP handle),
+// so the TCP socket under it is recorded when the TLS layer is put on (transport/tls-stream.ts) and reset instead. A
+// stream that is not a socket (an HTTP/2 or QUIC stream, a WebSocket) is destroyed with the error, which each of
+// those transports carries to its peer as an error: RST_STREAM INTERNAL_ERROR, a QUIC stream reset, a WebSocket
+// dropped without a close frame.
+import { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+
+const tcpUnder = new WeakMap<Socket, Socket>()
+
+/** Records the TCP socket a TLS socket runs over, so that reset() can reach the wire. */
+export function recordTcpUnder(tls: Socket, tcp: Socket): void {
+  tcpUnder.set(tls, tcp)
+}
+
+/** Closes `s` at once so that its peer sees an error: a TCP reset for a socket, the transport's own for a stream. */
+export function reset(s: Duplex, err: Error): void {
+  if (s.destroyed) return
+  if (!(s instanceof Socket)) return void s.destroy(err)
+  const tcp = tcpUnder.get(s) ?? s
+  // resetAndDestroy() needs a connected TCP handle: a socket not yet connected, or a TLS socket whose TCP socket was
+  // not recorded (its handle is the TLS layer's), gets a plain close.
+  if (!tcp.destroyed && !tcp.pending) {
+    try {
+      tcp.resetAndDestroy()
+    } catch {
+      /* not a TCP handle after all: the destroy below closes it */
+    }
+  }
+  s.destroy()
+}
