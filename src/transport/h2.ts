@@ -17,6 +17,7 @@ import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
+import { reset } from '../net/reset.js'
 import { readOpener } from './opener.js'
 import { H2_ALPN, H2_METHOD, H2_PATH, OPENER } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
@@ -106,9 +107,10 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     },
     close() {
       // Sockets before sessions, the TLS ones included: a session destroyed over a live socket resets each open
-      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()).
+      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()). The TCP
+      // sockets are reset first, so that the client's streams end in an error, not in what reads as their end.
+      for (const s of sockets) reset(s)
       for (const s of tlsSockets) s.destroy()
-      for (const s of sockets) s.destroy()
       for (const s of sessions) s.destroy()
       h2.close()
       return Promise.resolve()
@@ -251,7 +253,7 @@ class H2Client implements ClientTransport {
 
   close(): Promise<void> {
     this.#closed = true
-    this.#live?.sock.destroy() // the socket first, as the server's close()
+    if (this.#live) reset(this.#live.sock) // the socket first, as the server's close(); reset, as there
     this.#live?.session.destroy()
     this.#live = undefined
     return Promise.resolve()

@@ -75,11 +75,13 @@ export function relay(edge: Socket, pool: Duplex, opts: RelayOptions): void {
     reset(edge, err)
     if (!released) reset(pool, err)
   }
-  // 'close' fires once per stream. A stream that closed without finishing both directions takes the other with it.
+  // 'close' fires once per stream. A stream that closed without finishing both directions (cut by the tunnel closing,
+  // by a peer's stream reset without an error, by a TLS socket whose TCP socket was reset: that one emits 'close'
+  // inside the reset call) resets the other; after abort() the other is already destroyed and keeps its FIN or reset.
   // (A reused pool stream never closes cleanly here: its release counts as its close.)
   const onClose = (): void => {
-    if (edge.destroyed && !cleanlyClosed(edge) && !released) pool.destroy()
-    if (pool.destroyed && !cleanlyClosed(pool)) edge.destroy()
+    if (edge.destroyed && !cleanlyClosed(edge) && !released) reset(pool, failure)
+    if (pool.destroyed && !cleanlyClosed(pool)) reset(edge, failure)
     if (++closed === 2) onDone?.(failure)
   }
   // The pool stream's listeners, taken off again when a reused stream is let go.

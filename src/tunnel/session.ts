@@ -9,6 +9,7 @@ import type { Ingress } from './ingress.js'
 import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
 import { dialAbortController } from '../net/abort.js'
+import { cutAll } from '../net/reset.js'
 import { Reuse } from './reuse.js'
 
 export interface SessionOptions extends Omit<ExchangeContext, 'send' | 'live' | 'signal' | 'reuse'> {
@@ -173,6 +174,6 @@ export class Session {
     this.#ctl.close()
     this.#udp?.close()
     this.#abort.abort()
-    for (const s of [...this.#ctx.live]) s.destroy()
+    cutAll(this.#ctx.live)
   }
 }

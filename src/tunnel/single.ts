@@ -11,7 +11,7 @@ import { paced, replay } from '../net/plane.js'
 import type { Attempt, AttemptContext } from './attempt.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
 import { dialAbortController } from '../net/abort.js'
-import { reset } from '../net/reset.js'
+import { cutAll, reset } from '../net/reset.js'
 
 export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingress): Attempt {
   const { log, tunables, counters } = rt
@@ -101,7 +101,7 @@ export function startSingle(cfg: ClientConfig, rt: AttemptContext, ingress: Ingr
       abort.abort()
       ingress.close()
       for (const s of [...sessions.values()]) s.close()
-      for (const s of [...live]) s.destroy()
+      cutAll(live)
       return Promise.resolve()
     },
   }

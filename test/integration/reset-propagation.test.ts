@@ -103,6 +103,25 @@ function resetCases(name: string, open: (t: TestContext, targetPort: number) => 
   })
 }
 
+/** A tunnel end that stops (SIGTERM, a restart, a panel's stop) resets what it carries, on both sides of the pool. */
+function closeCases(name: string, o: Omit<PairOptions, 'targetPort'>): void {
+  for (const closing of ['server', 'client'] as const) {
+    test(`${name}: the ${closing} closing mid-connection resets both the user and the target`, async (t) => {
+      let atTarget: Promise<Outcome> | undefined
+      const targetPort = await listen(t, (s) => {
+        atTarget = outcome(s)
+        s.once('data', () => s.write(REPLY))
+      })
+      const p = await startPair(t, { ...o, targetPort })
+      const { ended } = await userReadsReply(p.publicPort)
+      await p[closing].close()
+      const [user, target] = await Promise.all([ending(ended), ending(atTarget!)])
+      assert.deepEqual({ user: user.how, target: target.how }, { user: 'ECONNRESET', target: 'ECONNRESET' })
+      assert.equal(sha256(user.got), sha256(REPLY))
+    })
+  }
+}
+
 const pools: [string, Omit<PairOptions, 'targetPort'>][] = [
   ['type=0 tls=0', { type: 'tcp', tls: { mode: 0 } }],
   ['type=0 tls=1 (pool connections reused)', { type: 'tcp', tls: { mode: 1 } }],
@@ -113,6 +132,7 @@ const pools: [string, Omit<PairOptions, 'targetPort'>][] = [
 ]
 for (const [name, o] of pools) {
   resetCases(`${name}, reverse`, async (t, targetPort) => (await startPair(t, { ...o, targetPort })).publicPort)
+  closeCases(`${name}, reverse`, o)
 }
 // mode=2: a server left to choose would take the refused port for its own listener (reverse mode).
 resetCases('type=0 tls=1, forward', async (t, targetPort) => (await startPair(t, { type: 'tcp', tls: { mode: 1 }, forward: true, server: { mode: 2 }, targetPort })).publicPort)
@@ -120,4 +140,18 @@ resetCases('single-end forwarder', async (t, targetPort) => {
   const port = await freePort()
   await startSingle(t, clientCfg(port, [targetPort]))
   return port
+})
+
+test('single-end forwarder: closing mid-connection resets both the user and the target', async (t) => {
+  let atTarget: Promise<Outcome> | undefined
+  const targetPort = await listen(t, (s) => {
+    atTarget = outcome(s)
+    s.once('data', () => s.write(REPLY))
+  })
+  const port = await freePort()
+  const single = await startSingle(t, clientCfg(port, [targetPort]))
+  const { ended } = await userReadsReply(port)
+  await single.tunnel.close()
+  const [user, target] = await Promise.all([ending(ended), ending(atTarget!)])
+  assert.deepEqual([user.how, target.how], ['ECONNRESET', 'ECONNRESET'])
 })
