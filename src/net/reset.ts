@@ -4,9 +4,9 @@
 // for a complete one. destroy() on a socket sends a FIN, which reads as a clean end; a TCP reset (RST) reads as
 // ECONNRESET. A TLS socket cannot be reset through its own handle (Node allows resetAndDestroy() only on a TCP handle),
 // so the TCP socket under it is recorded when the TLS layer is put on (transport/tls-stream.ts) and reset instead. A
-// stream that is not a socket (an HTTP/2 or QUIC stream, a WebSocket) is destroyed with the error, which each of
-// those transports carries to its peer as an error: RST_STREAM INTERNAL_ERROR, a QUIC stream reset, a WebSocket
-// dropped without a close frame.
+// stream that is not a socket is destroyed with an error, which its transport carries to the peer as one: HTTP/2 sends
+// RST_STREAM INTERNAL_ERROR, QUIC resets the stream, a WebSocket is dropped without a close frame (each checked end to
+// end by test/integration/reset-propagation.test.ts).
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 
