@@ -166,3 +166,12 @@ export async function socketPair(
   })
   return { a, b }
 }
+
+/** A half-open-aware TCP server on 127.0.0.1 port 0 that hands each connection to `onConn`, closed after the test. */
+export async function listenTcp(t: { after(fn: () => unknown): void }, onConn: (s: Socket) => void): Promise<number> {
+  const srv: Server = createServer({ allowHalfOpen: true }, onConn)
+  srv.listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  t.after(() => srv.close())
+  return (srv.address() as AddressInfo).port
+}

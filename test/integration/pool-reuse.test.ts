@@ -3,10 +3,10 @@
 // connections instead of consuming one each; a reset still reaches the other side, and the pool goes on serving.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { freePort, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
+import { freePort, listenTcp, sha256, tcpEcho, tcpRoundTrip, until } from '../helpers/net.js'
 import { clientCfg, serverCfg } from '../helpers/config.js'
 import { startPair, type Running } from '../helpers/tunnel-pair.js'
 import type { ServerConfig, ClientConfig } from '../../src/url/types.js'
@@ -19,7 +19,7 @@ function exchangeIds(ingress: Running): string[] {
 /** A TCP hop in front of the server's tunnel port that counts the connections the client opens through it. */
 async function countingHop(t: TestContext, to: number): Promise<{ port: number; opened: () => number }> {
   let opened = 0
-  const port = await listen(t, (a) => {
+  const port = await listenTcp(t, (a) => {
     opened++
     const b = connect({ port: to, host: '127.0.0.1', allowHalfOpen: true })
     for (const [x, y] of [[a, b], [b, a]] as const) {
@@ -29,15 +29,6 @@ async function countingHop(t: TestContext, to: number): Promise<{ port: number; 
     }
   })
   return { port, opened: () => opened }
-}
-
-async function listen(t: TestContext, onConn: (s: Socket) => void): Promise<number> {
-  const srv: Server = createServer({ allowHalfOpen: true }, onConn)
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  t.after(() => srv.close())
-  const a = srv.address()
-  return typeof a === 'object' && a ? a.port : 0
 }
 
 /**
@@ -91,7 +82,7 @@ test('the target ends first, the user later: both half-closes cross, the next ex
   const reply = randomBytes(150_000)
   // The target sends its reply and its FIN at once, then reads the user's bytes to their end.
   const received: ((hash: string) => void)[] = []
-  const targetPort = await listen(t, (s) => {
+  const targetPort = await listenTcp(t, (s) => {
     const got: Buffer[] = []
     s.end(reply)
     s.on('data', (c: Buffer) => got.push(c))
@@ -113,7 +104,7 @@ test('the target ends first, the user later: both half-closes cross, the next ex
 
 test('a reset by the target reaches the user, and the pool serves the next users', async (t) => {
   let n = 0
-  const targetPort = await listen(t, (s) => {
+  const targetPort = await listenTcp(t, (s) => {
     // Every other target resets its connection on the first byte; the rest echo.
     if (n++ % 2 === 0) s.once('data', () => s.resetAndDestroy())
     else s.pipe(s)

@@ -4,10 +4,9 @@
 // reuse, and through a single-end forwarder (src/net/reset.ts, src/tunnel/relay.ts).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, createServer, type Server, type Socket } from 'node:net'
-import { once } from 'node:events'
+import { connect, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { freePort, refusedPort, sha256, withTimeout } from '../helpers/net.js'
+import { freePort, listenTcp, refusedPort, sha256, withTimeout } from '../helpers/net.js'
 import { clientCfg } from '../helpers/config.js'
 import { startSingle } from '../helpers/tunnel-pair.js'
 import { startPair, type PairOptions } from '../helpers/transport-pair.js'
@@ -34,15 +33,6 @@ function outcome(s: Socket): Promise<Outcome> {
 
 const ending = (o: Promise<Outcome>): Promise<Outcome> => withTimeout(o, LIMIT_MS, 'the end of the connection')
 
-async function listen(t: TestContext, onConn: (s: Socket) => void): Promise<number> {
-  const srv: Server = createServer({ allowHalfOpen: true }, onConn)
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  t.after(() => srv.close())
-  const a = srv.address()
-  return typeof a === 'object' && a ? a.port : 0
-}
-
 /** Connects a user to `port`, sends one byte and reads REPLY whole. */
 async function userReadsReply(port: number): Promise<{ user: Socket; ended: Promise<Outcome> }> {
   const user = connect({ port, host: '127.0.0.1' })
@@ -66,7 +56,7 @@ function resetCases(name: string, open: (t: TestContext, targetPort: number) => 
   test(`${name}: a target's reset after its reply reaches the user as ECONNRESET, the reply intact`, async (t) => {
     let resetNow: () => void = () => {}
     const userHasAll = new Promise<void>((r) => (resetNow = r))
-    const targetPort = await listen(t, (s) => {
+    const targetPort = await listenTcp(t, (s) => {
       s.once('data', () => s.write(REPLY))
       void userHasAll.then(() => s.resetAndDestroy())
     })
@@ -80,7 +70,7 @@ function resetCases(name: string, open: (t: TestContext, targetPort: number) => 
 
   test(`${name}: a user's reset reaches the target as ECONNRESET`, async (t) => {
     let atTarget: Promise<Outcome> | undefined
-    const targetPort = await listen(t, (s) => {
+    const targetPort = await listenTcp(t, (s) => {
       atTarget = outcome(s)
       s.once('data', () => s.write(REPLY))
     })
@@ -108,7 +98,7 @@ function closeCases(name: string, o: Omit<PairOptions, 'targetPort'>): void {
   for (const closing of ['server', 'client'] as const) {
     test(`${name}: the ${closing} closing mid-connection resets both the user and the target`, async (t) => {
       let atTarget: Promise<Outcome> | undefined
-      const targetPort = await listen(t, (s) => {
+      const targetPort = await listenTcp(t, (s) => {
         atTarget = outcome(s)
         s.once('data', () => s.write(REPLY))
       })
@@ -144,7 +134,7 @@ resetCases('single-end forwarder', async (t, targetPort) => {
 
 test('single-end forwarder: closing mid-connection resets both the user and the target', async (t) => {
   let atTarget: Promise<Outcome> | undefined
-  const targetPort = await listen(t, (s) => {
+  const targetPort = await listenTcp(t, (s) => {
     atTarget = outcome(s)
     s.once('data', () => s.write(REPLY))
   })
