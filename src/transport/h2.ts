@@ -17,7 +17,6 @@ import { monotonicMs } from '../duration.js'
 import { NodePassError, ERR, describeError } from '../errors.js'
 import { joinHostPort, unmapIp } from '../net/addr.js'
 import { dialStream } from './tcp.js'
-import { reset } from '../net/reset.js'
 import { readOpener } from './opener.js'
 import { H2_ALPN, H2_METHOD, H2_PATH, OPENER } from '../wire.js'
 import { TLS13_CIPHERS, TLS_MIN_VERSION } from '../tls/certs.js'
@@ -35,6 +34,11 @@ const SESSION_MEMORY_MB = 256
 const MAX_STREAMS = 0xffff_ffff
 /** As Go's http2 transport (PingTimeout 15 s). */
 const PING_TIMEOUT_MS = 15_000
+/**
+ * What the streams still open on a connection that ended fail with: HTTP/2 ends a stream with END_STREAM, never with
+ * the connection's end, so each of them was cut short and its relay resets the socket it carries (net/reset.ts).
+ */
+const LOST = new Error('HTTP/2 connection lost')
 
 function refuse(stream: ServerHttp2Stream, status: number, body: string): void {
   if (stream.destroyed || stream.headersSent) return
@@ -70,7 +74,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
     session.once('close', () => sessions.delete(session))
-    session.socket.once('end', () => session.destroy())
+    session.socket.once('end', () => session.destroy(LOST))
     session.on('error', (err) => opts.log.debug(`HTTP/2 session error: ${describeError(err)}`))
     session.once('connect', () => {
       if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW)
@@ -107,9 +111,10 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     },
     close() {
       // Sockets before sessions, the TLS ones included: a session destroyed over a live socket resets each open
-      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()). The TCP
-      // sockets are reset first, so that the client's streams end in an error, not in what reads as their end.
-      for (const s of sockets) reset(s)
+      // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()). A FIN, not a
+      // TCP reset: the client fails its open streams on it (LOST), and on Node 20 a reset of the TCP socket under a
+      // live HTTP/2 session corrupted the heap (test/integration/transport-h2.test.ts crashed ~1 run in 10).
+      for (const s of sockets) s.destroy()
       for (const s of tlsSockets) s.destroy()
       for (const s of sessions) s.destroy()
       h2.close()
@@ -177,8 +182,8 @@ class H2Client implements ClientTransport {
     })
     session.on('error', (err) => opts.log.debug(`HTTP/2 session error: ${describeError(err)}`))
     // A lost connection ends the session (and so all its streams) at once, without a RST_STREAM per stream.
-    sock.once('end', () => session.destroy())
-    sock.once('close', () => session.destroy())
+    sock.once('end', () => session.destroy(LOST))
+    sock.once('close', () => session.destroy(LOST))
     if (session.destroyed) throw new NodePassError(ERR.DIAL_FAILED, `dial ${this.#authority}: HTTP/2 session closed`)
     session.setLocalWindowSize(SESSION_WINDOW)
     const live: ConnectedSession = { session, sock, fp: ps.fp, ip: ps.remoteIp }
@@ -253,7 +258,7 @@ class H2Client implements ClientTransport {
 
   close(): Promise<void> {
     this.#closed = true
-    if (this.#live) reset(this.#live.sock) // the socket first, as the server's close(); reset, as there
+    this.#live?.sock.destroy() // the socket first, as the server's close()
     this.#live?.session.destroy()
     this.#live = undefined
     return Promise.resolve()
