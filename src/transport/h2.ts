@@ -112,8 +112,7 @@ function serverTransport(opts: ServerTransportOptions): ReturnType<TransportFact
     close() {
       // Sockets before sessions, the TLS ones included: a session destroyed over a live socket resets each open
       // stream, and after the peer began closing that can spin nghttp2 forever (see server.ts close()). A FIN, not a
-      // TCP reset: the client fails its open streams on it (LOST), and on Node 20 a reset of the TCP socket under a
-      // live HTTP/2 session corrupted the heap (test/integration/transport-h2.test.ts crashed ~1 run in 10).
+      // TCP reset, as the client's close() (where a reset crashed Node 20): the client fails its open streams on it.
       for (const s of sockets) s.destroy()
       for (const s of tlsSockets) s.destroy()
       for (const s of sessions) s.destroy()
@@ -258,7 +257,9 @@ class H2Client implements ClientTransport {
 
   close(): Promise<void> {
     this.#closed = true
-    this.#live?.sock.destroy() // the socket first, as the server's close()
+    // The socket first, as the server's close(). A FIN, which fails the server's open streams (LOST): on Node 20 a
+    // reset of the TCP socket beneath a live HTTP/2 session corrupted the heap (transport-h2.test.ts, ~1 run in 10).
+    this.#live?.sock.destroy()
     this.#live?.session.destroy()
     this.#live = undefined
     return Promise.resolve()
