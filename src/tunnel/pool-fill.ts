@@ -34,6 +34,8 @@ export class PoolFiller {
   intervalMs: number
   #inflight = 0
   #drained = 0
+  /** Connections that came back after their exchange this tick (reuse): demand is takes minus returns. */
+  #returned = 0
   #failing = false
   /** The most recent dial failure (reported when the control connection never arrives). */
   lastError: unknown
@@ -62,6 +64,9 @@ export class PoolFiller {
       if (this.#failing) return
       if (2 * (this.pool.size + this.#inflight) < this.capacity) this.#fill()
       else this.#refill ??= setTimeout(this.#deferredFill, REFILL_DELAY_MS)
+    }
+    pool.onReturn = () => {
+      this.#returned++
     }
   }
 
@@ -95,8 +100,11 @@ export class PoolFiller {
     const { minIntervalMs, maxIntervalMs } = this.o
     if (idle < 0.2 * this.capacity) this.intervalMs = Math.max(minIntervalMs, this.intervalMs - 100)
     else if (idle > 0.8 * this.capacity) this.intervalMs = Math.min(maxIntervalMs, this.intervalMs + 100)
-    const drained = this.#drained
+    // A reused connection comes back after its exchange: 2,000 sequential users are 2,000 takes and 2,000 returns,
+    // a demand of one connection, not of 2,000 (which grew the pool to `max`, a TLS handshake each).
+    const drained = Math.max(0, this.#drained - this.#returned)
     this.#drained = 0
+    this.#returned = 0
     // Demand is seen two ways: many takes in one tick (fast dials refill at once, so the pool never stands empty),
     // or a pool standing (nearly) empty while it is taken from (as upstream's created/capacity): with slow dials
     // (TLS on a busy CPU) a tick sees only a handful of takes, and judging by takes alone kept capacity, and so the
@@ -142,5 +150,6 @@ export class PoolFiller {
     clearTimeout(this.#timer)
     clearTimeout(this.#refill)
     this.pool.onDrain = undefined
+    this.pool.onReturn = undefined
   }
 }

@@ -51,6 +51,8 @@ export class ConnPool {
   errors = 0
   /** Called whenever an idle connection leaves the pool (taken or closed), e.g. to refill. */
   onDrain: (() => void) | undefined
+  /** Called whenever a connection comes back after an exchange (reuse.ts): a take that cost the pool nothing. */
+  onReturn: (() => void) | undefined
 
   get size(): number {
     return this.#idle.size - (this.#idle.has(CONTROL_ID) ? 1 : 0)
@@ -161,6 +163,12 @@ export class ConnPool {
   #remember(conn: PoolConn): void {
     this.#gone.set(conn.id, conn.fp)
     if (this.#gone.size > 256) this.#gone.delete(this.#gone.keys().next().value!)
+  }
+
+  /** Puts back a connection whose exchange is over (reuse.ts), under its ID, as if it were new. */
+  giveBack(conn: PoolConn): void {
+    this.add(conn)
+    this.onReturn?.()
   }
 
   /** The fingerprint recorded on connection `id`, whether it is idle (it is then taken and closed) or closed already. */

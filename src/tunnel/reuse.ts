@@ -97,7 +97,7 @@ class Lease implements PoolEnds {
     // so a connection the egress closed could already be carrying the ingress's next user. The egress sees the
     // close as that of any idle connection. After a burst, this keeps the idle pool within `max`.
     if (conn.stream.readableEnded || (this.#ingress && this.reg.pool.size >= this.reg.maxIdle)) return void conn.stream.destroy()
-    this.reg.pool.add(conn)
+    this.reg.pool.giveBack(conn)
   }
 
   /** A protocol violation: the connection is closed (the relay, if any, ends both sides as for a reset). */

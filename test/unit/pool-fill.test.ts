@@ -148,3 +148,41 @@ test('a take from a pool at least half full is refilled a moment later, not in t
   assert.ok(dialled() > 9, `no dial in the burst's own turn (${dialled()})`)
   await until(() => pool.size === 8, 10_000, 'refilled after the burst')
 })
+
+test('connections that come back after their exchange (reuse) are no demand: 400 take-and-return cycles keep capacity at min', async (t) => {
+  const srv = await quickPoolServer()
+  t.after(() => srv.close())
+  const pool = new ConnPool()
+  let dials = 0
+  const filler = new PoolFiller(
+    pool,
+    async () => {
+      dials++
+      const s = connect({ port: srv.port, host: '127.0.0.1' })
+      s.on('error', () => {})
+      await once(s, 'connect')
+      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+    },
+    { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
+  )
+  t.after(() => {
+    filler.stop()
+    pool.close()
+  })
+  filler.start()
+  await until(() => pool.size === 4, 10_000, 'pool warmed to min')
+  // One user at a time, about a millisecond each, across four or more of the filler's 100 ms ticks: each tick sees
+  // dozens of takes, every one of them returned. Counted as demand, they grew capacity to max (a TLS handshake each).
+  const start = Date.now()
+  for (let i = 0; i < 400; i++) {
+    const conn = await pool.acquire(1000)
+    await new Promise((r) => setTimeout(r, 1))
+    pool.giveBack(conn)
+  }
+  assert.ok(Date.now() - start > 400, 'the cycles spanned fewer than four ticks')
+  assert.equal(filler.capacity, 4)
+  // A refill that ran while the one user's connection was out leaves one more than capacity once it is back; the
+  // next take then leaves capacity idle, which needs no refill. (Before: capacity and dials went to 64.)
+  assert.ok(dials <= 5, `${dials} dials for one user at a time`)
+  assert.equal(pool.size, dials)
+})
