@@ -1,8 +1,8 @@
 // The client's pool filler: keeps `capacity` idle connections, refilling soon after one is taken (so bursts never
 // wait for the next tick), and adapts capacity between min and max and the tick between
 // NP_MIN/MAX_POOL_INTERVAL: a pool that stands (nearly) empty while being taken from grows capacity (to twice the
-// demand of the last tick, at least doubling); a pool that stands (nearly) full and quiet shrinks it back and closes
-// the surplus.
+// demand of the last tick, at least doubling; demand is takes minus the reused connections that came back); a pool
+// that stands (nearly) full and quiet shrinks it back and closes the surplus.
 import { describeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ConnPool, PoolConn } from './pool.js'
