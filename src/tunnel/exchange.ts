@@ -19,6 +19,7 @@ import { DatagramWriter, readDatagrams } from './udp-frame.js'
 import { IdleTimer } from './idle-timer.js'
 import type { Reuse } from './reuse.js'
 import { joinHostPort, remoteOf, unmapIp } from '../net/addr.js'
+import { ignore } from '../ignore.js'
 
 export interface ExchangeContext {
   readonly cfg: TunnelConfig
@@ -109,11 +110,23 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
 }
 
 /**
+ * A tcp/udp signal this end will not serve (notcp/noudp here, or its signal queue full): the connection it names is
+ * reset, so that the peer's user fails at once instead of waiting on a connection nobody reads (with read=0, for ever).
+ */
+export function refuse(ctx: ExchangeContext, sig: Signal): void {
+  if (sig.id) ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs).then((c) => reset(c.stream), ignore)
+}
+
+/**
  * Takes the pool connection a tcp/udp signal names; a miss is logged and counted toward a pool flush. The connection
  * is tracked (destroyed with the tunnel) unless `tracked` is false (a reused connection's lease tracks it).
  */
 async function claimFor(ctx: ExchangeContext, sig: Signal, kind: 'TCP' | 'UDP', tracked = true): Promise<PoolConn | undefined> {
-  if (!sig.id || (kind === 'TCP' ? ctx.cfg.notcp : ctx.cfg.noudp)) return undefined
+  if (!sig.id) return undefined
+  if (kind === 'TCP' ? ctx.cfg.notcp : ctx.cfg.noudp) {
+    ctx.log.debug(`Egress ${kind} ${sig.id}: refused (no${kind.toLowerCase()}=1)`)
+    return void refuse(ctx, sig)
+  }
   try {
     const conn = await ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs)
     if (tracked) track(ctx, conn.stream)

@@ -6,7 +6,7 @@ import type { Signal } from '../wire.js'
 import type { PoolConn } from './pool.js'
 import { ControlChannel } from './control.js'
 import type { Ingress } from './ingress.js'
-import { UdpIngress, egressTcp, egressUdp, ingressTcp, type ExchangeContext } from './exchange.js'
+import { UdpIngress, egressTcp, egressUdp, ingressTcp, refuse, type ExchangeContext } from './exchange.js'
 import type { TunnelStats } from './types.js'
 import { dialAbortController } from '../net/abort.js'
 import { cutAll } from '../net/reset.js'
@@ -103,6 +103,7 @@ export class Session {
       case 'udp': {
         if (this.#inflight >= this.o.tunables.semaphoreLimit) {
           this.o.log.error(`Control signal ${s.action} dropped: queue limit reached (${this.#inflight})`)
+          refuse(this.#ctx, s)
           break
         }
         this.#inflight++

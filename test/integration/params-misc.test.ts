@@ -97,14 +97,19 @@ test('notcp=1 / noudp=1 on the egress client: that protocol is not relayed, the 
   const pub = await freePort()
   await startPair(t, serverCfg(tp, [pub]), clientCfg(tp, [target.port], { notcp: true }))
   const user = connect(pub, '127.0.0.1')
-  user.on('error', () => {})
+  let userError: NodeJS.ErrnoException | undefined
+  user.on('error', (e) => (userError = e))
+  const userClosed = new Promise((resolve) => user.once('close', resolve))
   t.after(() => user.destroy())
   await once(user, 'connect')
   user.write('ignored')
   // The UDP round trip goes through the same control channel after the tcp signal: once it is back, the client
-  // has already handled (ignored) the tcp signal.
+  // has already handled (refused) the tcp signal.
   assert.equal(await udpAsk(t, pub, 'u1'), 'u1')
   assert.equal(tcpAccepted, 0)
+  // The refused user is reset at once rather than left waiting on a pool connection nobody reads (read=0: for ever).
+  await withTimeout(userClosed, 10_000, 'refused TCP user closed')
+  assert.equal(userError?.code, 'ECONNRESET')
 
   const tp2 = await freePort()
   const pub2 = await freePort()
@@ -244,4 +249,30 @@ test('single-end mode at log=warn prints its WARN/ERROR/EVENT lines only', async
   await until(() => c.lines.some((l) => l.includes('ERROR')), 5000, 'dial error line')
   const levels = new Set(c.lines.map((l) => LINE_LEVEL.exec(l)?.[1]))
   assert.deepEqual([...levels].sort(), ['ERROR', 'EVENT', 'WARN'])
+})
+
+test('NP_SEMAPHORE_LIMIT: a tcp signal dropped at the queue limit resets its user; the others are served', async (t) => {
+  const echo = await tcpEcho()
+  t.after(() => echo.close())
+  const tp = await freePort()
+  const pub = await freePort()
+  const { client } = await startPair(t, serverCfg(tp, [pub]), clientCfg(tp, [echo.port], { min: 32 }), { semaphoreLimit: 1 })
+  await until(() => client.tunnel.stats().pool >= 20, 10_000, 'pool of 20')
+  const users = Array.from({ length: 20 }, () => connect(pub, '127.0.0.1'))
+  // These tunnels run in this process: held here while the kernel completes the 20 handshakes, the server then
+  // accepts all of them in one turn, and their 20 signals reach the client together, beyond its limit of 1 at a time.
+  const until20 = Date.now() + 50
+  while (Date.now() < until20) { /* spin, bounded: 50 ms */ }
+  const outcomes = await Promise.all(users.map((u) => withTimeout(new Promise<string>((resolve) => {
+    u.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+    u.once('connect', () => u.write('x'))
+    u.once('data', (d) => {
+      resolve(d.toString())
+      u.destroy()
+    })
+  }), 10_000, 'a user neither served nor reset')))
+  const dropped = client.lines.filter((l) => l.includes('Control signal tcp dropped: queue limit reached')).length
+  assert.ok(dropped > 0, 'no signal reached the queue limit')
+  assert.equal(outcomes.filter((o) => o === 'ECONNRESET').length, dropped, outcomes.join(' '))
+  assert.equal(outcomes.filter((o) => o === 'x').length, 20 - dropped, outcomes.join(' '))
 })
