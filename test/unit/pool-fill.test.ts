@@ -173,13 +173,11 @@ test('connections that come back after their exchange (reuse) are no demand: 400
   await until(() => pool.size === 4, 10_000, 'pool warmed to min')
   // One user at a time, about a millisecond each, across four or more of the filler's 100 ms ticks: each tick sees
   // dozens of takes, every one of them returned. Counted as demand, they grew capacity to max (a TLS handshake each).
-  const start = Date.now()
   for (let i = 0; i < 400; i++) {
     const conn = await pool.acquire(1000)
-    await new Promise((r) => setTimeout(r, 1))
+    await new Promise((r) => setTimeout(r, 1)) // the user's exchange (a timer fires after 1 ms at the earliest)
     pool.giveBack(conn)
   }
-  assert.ok(Date.now() - start > 400, 'the cycles spanned fewer than four ticks')
   assert.equal(filler.capacity, 4)
   // A refill that ran while the one user's connection was out leaves one more than capacity once it is back; the
   // next take then leaves capacity idle, which needs no refill. (Before: capacity and dials went to 64.)
