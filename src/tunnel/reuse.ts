@@ -42,7 +42,11 @@ class Lease implements PoolEnds {
   #onPeer: ((n: number) => void) | undefined
   #released = false
   #peerFree = false
-  readonly #onClose = (): void => this.reg.forget(this)
+  /** The connection closed during its exchange (a reset, an error, the idle timeout): nothing is left to give back. */
+  readonly #onClose = (): void => {
+    if (this.#conn) this.reg.live.delete(this.#conn.stream)
+    this.reg.forget(this)
+  }
 
   constructor(
     private readonly reg: Reuse,

@@ -155,6 +155,21 @@ test('a lease: fin carries the count (head included), free from both ends puts t
   assert.ok(log.lines.some((l) => l.includes('Control signal free for 0a1b2c3d: no such exchange')))
 })
 
+test('a lease whose connection closes mid-exchange lets go of it: the session\'s live set keeps nothing', async (t) => {
+  const { server, client } = await tlsPair(t)
+  const live = new Set<{ destroy(): void }>()
+  const reuse = new Reuse(new ConnPool(), () => {}, live, memLogger(), 4)
+  reuse.begin({ id: '0a1b2c3e', stream: server, socket: server, fp: undefined }, 0)
+  reuse.expect('0a1b2c3e').attach({ id: '0a1b2c3e', stream: client, socket: client, fp: undefined })
+  assert.ok(live.has(server) && live.has(client))
+  // A reset, an error or the idle timeout ends the exchange by closing the connection: before, each such connection
+  // stayed in the live set until the tunnel stopped.
+  server.destroy()
+  client.destroy()
+  await Promise.all([once(server, 'close'), once(client, 'close')])
+  assert.equal(live.size, 0)
+})
+
 test('a lease: a broken peer\'s signals close the connection with a warning', async (t) => {
   const cases: [Signal[], string][] = [
     [[{ action: 'free', id: '00000001' }], 'free before fin for 00000001'],
