@@ -110,11 +110,12 @@ export async function ingressTcp(ctx: ExchangeContext, user: Socket): Promise<vo
 }
 
 /**
- * A tcp/udp signal this end will not serve (notcp/noudp here, or its signal queue full): the connection it names is
- * reset, so that the peer's user fails at once instead of waiting on a connection nobody reads (with read=0, for ever).
+ * A tcp signal this end will not serve (notcp here, or its signal queue full): the connection it names is reset, so
+ * that the peer's user fails at once instead of waiting on a connection nobody reads (with read=0, for ever). A udp
+ * signal is left unanswered: UDP has no reset to give its user, and each new session would take a new connection.
  */
 export function refuse(ctx: ExchangeContext, sig: Signal): void {
-  if (sig.id) ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs).then((c) => reset(c.stream), ignore)
+  if (sig.action === 'tcp' && sig.id) ctx.pool.claim(sig.id, ctx.tunables.poolGetTimeoutMs).then((c) => reset(c.stream), ignore)
 }
 
 /**

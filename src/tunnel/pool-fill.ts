@@ -101,8 +101,11 @@ export class PoolFiller {
     if (idle < 0.2 * this.capacity) this.intervalMs = Math.max(minIntervalMs, this.intervalMs - 100)
     else if (idle > 0.8 * this.capacity) this.intervalMs = Math.min(maxIntervalMs, this.intervalMs + 100)
     // A reused connection comes back after its exchange: 2,000 sequential users are 2,000 takes and 2,000 returns,
-    // a demand of one connection, not of 2,000 (which grew the pool to `max`, a TLS handshake each).
-    const drained = Math.max(0, this.#drained - this.#returned)
+    // a demand of one connection, not of 2,000 (which grew the pool to `max`, a TLS handshake each). Quiet is still
+    // judged by the takes themselves: shrinking trims this end's newest idle connections, and under reused traffic
+    // those are the ones just given back, which the peer may be handing to a user.
+    const taken = this.#drained
+    const drained = Math.max(0, taken - this.#returned)
     this.#drained = 0
     this.#returned = 0
     // Demand is seen two ways: many takes in one tick (fast dials refill at once, so the pool never stands empty),
@@ -114,7 +117,7 @@ export class PoolFiller {
     if (busy && this.capacity < this.#max) {
       // Sized by the demand just seen, not one doubling per tick: a burst gets its buffer at the next tick.
       this.capacity = Math.min(this.#max, Math.max(this.capacity * 2, drained * 2))
-    } else if (empty < 0.2 && drained < 0.2 * this.capacity && this.capacity > this.#min) {
+    } else if (empty < 0.2 && taken < 0.2 * this.capacity && this.capacity > this.#min) {
       // Mostly idle: shrink and close the surplus.
       this.capacity = Math.max(this.#min, this.capacity - Math.max(1, Math.floor(this.capacity / 8)))
       this.pool.trim(this.capacity)

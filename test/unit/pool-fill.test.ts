@@ -184,3 +184,38 @@ test('connections that come back after their exchange (reuse) are no demand: 400
   assert.ok(dials <= 5, `${dials} dials for one user at a time`)
   assert.equal(pool.size, dials)
 })
+
+test('under reused traffic a grown pool keeps its capacity: quiet is judged by takes, not takes minus returns', async (t) => {
+  const srv = await quickPoolServer()
+  t.after(() => srv.close())
+  const pool = new ConnPool()
+  const filler = new PoolFiller(
+    pool,
+    async () => {
+      const s = connect({ port: srv.port, host: '127.0.0.1' })
+      s.on('error', () => {})
+      await once(s, 'connect')
+      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+    },
+    { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
+  )
+  t.after(() => {
+    filler.stop()
+    pool.close()
+  })
+  filler.start()
+  await until(() => pool.size === 4, 10_000, 'pool warmed to min')
+  // A burst of 16 held connections grows capacity; once they come back the pool stands full.
+  const held = await Promise.all(Array.from({ length: 16 }, () => pool.acquire(5000)))
+  await until(() => filler.capacity > 4, 5000, 'capacity grown by the burst')
+  const grown = filler.capacity
+  for (const c of held) pool.giveBack(c)
+  // Then one user at a time for five or more ticks, every connection returned: busy, not quiet. Judged by takes
+  // minus returns (zero), the full pool looked quiet and shrank, trimming the connections just given back.
+  for (let i = 0; i < 500; i++) {
+    const conn = await pool.acquire(1000)
+    await new Promise((r) => setTimeout(r, 1)) // the user's exchange (a timer fires after 1 ms at the earliest)
+    pool.giveBack(conn)
+  }
+  assert.equal(filler.capacity, grown)
+})
