@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { ConnPool } from '../../src/tunnel/pool.js'
+import { ConnPool, type PoolConn } from '../../src/tunnel/pool.js'
 import { PoolFiller, REFILL_DELAY_MS } from '../../src/tunnel/pool-fill.js'
 import { readPoolId } from '../../src/tunnel/pool-ids.js'
 import { until } from '../helpers/net.js'
@@ -89,6 +89,14 @@ test('slow dials: an empty pool under steady demand grows capacity beyond min, t
   await until(() => filler.capacity === 4, 30_000, 'capacity shrunk back to min')
 })
 
+/** One pool connection to a pool server: connect, then read the 4-byte ID it sends. */
+async function dialPool(port: number): Promise<PoolConn> {
+  const s = connect({ port, host: '127.0.0.1' })
+  s.on('error', () => {})
+  await once(s, 'connect')
+  return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+}
+
 /** A pool server answering each connection's ID at once. */
 async function quickPoolServer(): Promise<{ port: number; close(): Promise<void> }> {
   const socks = new Set<Socket>()
@@ -119,10 +127,7 @@ test('a take from a pool at least half full is refilled a moment later, not in t
     pool,
     async () => {
       dials++
-      const s = connect({ port: srv.port, host: '127.0.0.1' })
-      s.on('error', () => {})
-      await once(s, 'connect')
-      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      return dialPool(srv.port)
     },
     { min: 8, max: 8, minIntervalMs: 60_000, maxIntervalMs: 60_000, log: memLogger('warn') },
   )
@@ -158,10 +163,7 @@ test('connections that come back after their exchange (reuse) are no demand: 400
     pool,
     async () => {
       dials++
-      const s = connect({ port: srv.port, host: '127.0.0.1' })
-      s.on('error', () => {})
-      await once(s, 'connect')
-      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
+      return dialPool(srv.port)
     },
     { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
   )
@@ -191,12 +193,7 @@ test('under reused traffic a grown pool keeps its capacity: quiet is judged by t
   const pool = new ConnPool()
   const filler = new PoolFiller(
     pool,
-    async () => {
-      const s = connect({ port: srv.port, host: '127.0.0.1' })
-      s.on('error', () => {})
-      await once(s, 'connect')
-      return { id: await readPoolId(s, 5000), stream: s, socket: s, fp: undefined }
-    },
+    () => dialPool(srv.port),
     { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
   )
   t.after(() => {
