@@ -43,10 +43,7 @@ class Lease implements PoolEnds {
   #released = false
   #peerFree = false
   /** The connection closed during its exchange (a reset, an error, the idle timeout): nothing is left to give back. */
-  readonly #onClose = (): void => {
-    if (this.#conn) this.reg.live.delete(this.#conn.stream)
-    this.reg.forget(this)
-  }
+  readonly #onClose = (): void => this.#letGo()
 
   constructor(
     private readonly reg: Reuse,
@@ -91,12 +88,17 @@ class Lease implements PoolEnds {
     if (this.#released) this.#giveBack()
   }
 
+  /** The exchange is over for the session: its lease is forgotten, and its stream no longer closes with the tunnel. */
+  #letGo(): void {
+    if (this.#conn) this.reg.live.delete(this.#conn.stream)
+    this.reg.forget(this)
+  }
+
   #giveBack(): void {
     const conn = this.#conn
     if (!conn) return
     conn.stream.off('close', this.#onClose)
-    this.reg.live.delete(conn.stream)
-    this.reg.forget(this)
+    this.#letGo()
     // Only the ingress may close a connection both ends have freed: it is the end that hands connections to users,
     // so a connection the egress closed could already be carrying the ingress's next user. The egress sees the
     // close as that of any idle connection. After a burst, this keeps the idle pool within `max`.

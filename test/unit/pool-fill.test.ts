@@ -1,6 +1,6 @@
 // PoolFiller capacity under demand: with slow dials a tick sees few takes, yet a pool that stands empty while it is
 // taken from must grow (more dials in flight), and a full, quiet pool shrinks back to min.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, connect, type Socket, type AddressInfo } from 'node:net'
 import { once } from 'node:events'
@@ -117,24 +117,38 @@ async function quickPoolServer(): Promise<{ port: number; close(): Promise<void>
   }
 }
 
-test('a take from a pool at least half full is refilled a moment later, not in the taker\'s turn; a burst refills at once', async (t) => {
+/** A filler (not started) over a pool server that answers at once; counts its dials; all closed after the test. */
+async function quickFiller(t: TestContext, o: { min: number; max: number; intervalMs: number }): Promise<{ pool: ConnPool; filler: PoolFiller; dials: () => number }> {
   const srv = await quickPoolServer()
   t.after(() => srv.close())
   const pool = new ConnPool()
   let dials = 0
-  const dialled = (): number => dials
   const filler = new PoolFiller(
     pool,
     async () => {
       dials++
       return dialPool(srv.port)
     },
-    { min: 8, max: 8, minIntervalMs: 60_000, maxIntervalMs: 60_000, log: memLogger('warn') },
+    { min: o.min, max: o.max, minIntervalMs: o.intervalMs, maxIntervalMs: o.intervalMs, log: memLogger('warn') },
   )
   t.after(() => {
     filler.stop()
     pool.close()
   })
+  return { pool, filler, dials: () => dials }
+}
+
+/** `n` users one after another, each holding its connection about a millisecond, then giving it back (reuse). */
+async function oneUserAtATime(pool: ConnPool, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const conn = await pool.acquire(1000)
+    await new Promise((r) => setTimeout(r, 1)) // the user's exchange (a timer fires after 1 ms at the earliest)
+    pool.giveBack(conn)
+  }
+}
+
+test('a take from a pool at least half full is refilled a moment later, not in the taker\'s turn; a burst refills at once', async (t) => {
+  const { pool, filler, dials: dialled } = await quickFiller(t, { min: 8, max: 8, intervalMs: 60_000 })
   let busy = true
   filler.busy = () => busy
   filler.start()
@@ -155,51 +169,21 @@ test('a take from a pool at least half full is refilled a moment later, not in t
 })
 
 test('connections that come back after their exchange (reuse) are no demand: 400 take-and-return cycles keep capacity at min', async (t) => {
-  const srv = await quickPoolServer()
-  t.after(() => srv.close())
-  const pool = new ConnPool()
-  let dials = 0
-  const filler = new PoolFiller(
-    pool,
-    async () => {
-      dials++
-      return dialPool(srv.port)
-    },
-    { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
-  )
-  t.after(() => {
-    filler.stop()
-    pool.close()
-  })
+  const { pool, filler, dials } = await quickFiller(t, { min: 4, max: 64, intervalMs: 100 })
   filler.start()
   await until(() => pool.size === 4, 10_000, 'pool warmed to min')
   // One user at a time, about a millisecond each, across four or more of the filler's 100 ms ticks: each tick sees
   // dozens of takes, every one of them returned. Counted as demand, they grew capacity to max (a TLS handshake each).
-  for (let i = 0; i < 400; i++) {
-    const conn = await pool.acquire(1000)
-    await new Promise((r) => setTimeout(r, 1)) // the user's exchange (a timer fires after 1 ms at the earliest)
-    pool.giveBack(conn)
-  }
+  await oneUserAtATime(pool, 400)
   assert.equal(filler.capacity, 4)
   // A refill that ran while the one user's connection was out leaves one more than capacity once it is back; the
   // next take then leaves capacity idle, which needs no refill. (Before: capacity and dials went to 64.)
-  assert.ok(dials <= 5, `${dials} dials for one user at a time`)
-  assert.equal(pool.size, dials)
+  assert.ok(dials() <= 5, `${dials()} dials for one user at a time`)
+  assert.equal(pool.size, dials())
 })
 
 test('under reused traffic a grown pool keeps its capacity: quiet is judged by takes, not takes minus returns', async (t) => {
-  const srv = await quickPoolServer()
-  t.after(() => srv.close())
-  const pool = new ConnPool()
-  const filler = new PoolFiller(
-    pool,
-    () => dialPool(srv.port),
-    { min: 4, max: 64, minIntervalMs: 100, maxIntervalMs: 100, log: memLogger('warn') },
-  )
-  t.after(() => {
-    filler.stop()
-    pool.close()
-  })
+  const { pool, filler } = await quickFiller(t, { min: 4, max: 64, intervalMs: 100 })
   filler.start()
   await until(() => pool.size === 4, 10_000, 'pool warmed to min')
   // A burst of 16 held connections grows capacity; once they come back the pool stands full.
@@ -209,10 +193,6 @@ test('under reused traffic a grown pool keeps its capacity: quiet is judged by t
   for (const c of held) pool.giveBack(c)
   // Then one user at a time for five or more ticks, every connection returned: busy, not quiet. Judged by takes
   // minus returns (zero), the full pool looked quiet and shrank, trimming the connections just given back.
-  for (let i = 0; i < 500; i++) {
-    const conn = await pool.acquire(1000)
-    await new Promise((r) => setTimeout(r, 1)) // the user's exchange (a timer fires after 1 ms at the earliest)
-    pool.giveBack(conn)
-  }
+  await oneUserAtATime(pool, 500)
   assert.equal(filler.capacity, grown)
 })
